@@ -1,0 +1,72 @@
+# Linli — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+WORKERS ?= 2
+
+.PHONY: run dev test test-fast lint bench setup setup-dev translations extract-messages migrate chromium clean
+
+run: setup migrate ## set everything up and serve Linli with gunicorn on http://127.0.0.1:5000
+	$(FLASK) demo-data --if-empty
+	@echo "Linli is starting on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+dev: setup migrate ## debug server with reload
+	$(FLASK) demo-data --if-empty
+	LINLI_ENV=development $(FLASK) run --debug --host $(HOST) --port $(PORT)
+
+test: setup-dev chromium ## set everything up and run the whole test suite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: setup-dev ## the suite without the browser tests
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: setup-dev
+	$(BIN)/ruff check .
+
+bench: setup-dev ## benchmarks: pages against the bare floor route, in one run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+setup: $(VENV)/.requirements translations
+
+setup-dev: $(VENV)/.requirements-dev translations
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: requirements-dev.txt requirements.txt $(VENV)/.requirements
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.requirements $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+
+app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+extract-messages: setup-dev ## refresh the catalogs from the code
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+migrate: setup
+	$(FLASK) db upgrade
+
+chromium: ## browser tests need Debian's chromium (and CJK fonts for readable screenshots)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
+	  else \
+	    echo "chromium is missing and cannot be installed here: browser tests will be skipped"; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

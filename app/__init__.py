@@ -1,0 +1,116 @@
+"""The Linli application factory."""
+
+import os
+
+from flask import Flask
+
+from config import configs
+
+
+def create_app(config=None):
+    """Build the app.
+
+    ``config`` is a config class, a name from ``config.configs`` or a dict of overrides
+    applied on top of the class chosen by ``LINLI_ENV`` (default: production).
+    """
+    app = Flask(__name__, instance_path=os.environ.get("LINLI_INSTANCE") or None)
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    return app
+
+
+def load_config(app, config):
+    from app.core.secrets import ensure_secret_key
+
+    base = configs[os.environ.get("LINLI_ENV", "production")]
+    overrides = {}
+    if isinstance(config, str):
+        base = configs[config]
+    elif isinstance(config, type):
+        base = config
+    elif isinstance(config, dict):
+        overrides = config
+    app.config.from_object(base)
+    app.config.update(overrides)
+    app.config["INSTANCE_DIR"] = overrides.get("INSTANCE_DIR", app.config["INSTANCE_DIR"])
+    os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = ensure_secret_key(app.config["INSTANCE_DIR"])
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if redis_url and "RATELIMIT_STORAGE_URI" not in overrides:
+        app.config["RATELIMIT_STORAGE_URI"] = redis_url
+
+
+def register_extensions(app):
+    from app.core import i18n
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.needs_refresh_message = lazy_gettext("Please log in again to confirm it is you.")
+    from app.core import models  # noqa: F401  (registers user_loader)
+
+    if app.config.get("LINLI_COUNT_QUERIES"):
+        from app.core.querycount import install_query_counter
+
+        install_query_counter(app)
+
+
+def register_blueprints(app):
+    from app.admin.views import bp as admin_bp
+    from app.auth.views import bp as auth_bp
+    from app.core.views import bp as core_bp
+    from app.grid.views import bp as grid_bp
+    from app.mediation.views import bp as mediation_bp
+    from app.volunteers.views import bp as volunteers_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(mediation_bp, url_prefix="/mediation")
+    app.register_blueprint(grid_bp, url_prefix="/grid")
+    app.register_blueprint(volunteers_bp, url_prefix="/volunteers")
+    if app.config.get("LINLI_BENCH"):
+        from app.core.views import bench_bp
+
+        app.register_blueprint(bench_bp)
+
+
+def register_commands(app):
+    from app.core.commands import register
+
+    register(app)
+
+
+def register_errorhandlers(app):
+    from app.core.errors import register
+
+    register(app)
+
+
+def register_request_hooks(app):
+    from app.core.security import register
+
+    register(app)
+
+
+def register_template_helpers(app):
+    from app.core.templating import register
+
+    register(app)

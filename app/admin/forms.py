@@ -1,0 +1,80 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.core.forms import MobileNumber, PasswordStrength, PhoneField, strip_filter
+from app.core.models import HANDLING_UNIT_KIND_TITLES
+from app.core.roles import ROLE_TITLES
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UnitForm(FlaskForm):
+    kind = SelectField(_l("Kind"), validators=[DataRequired()])
+    name = StringField(_l("Name"), filters=[strip_filter],
+                       validators=[DataRequired(_l("Enter a name.")), Length(max=100)])
+    code = StringField(_l("Code"), filters=[strip_filter], validators=[Optional(), Length(max=32)],
+                       description=_l("Optional administrative code, unique in the whole tree."))
+
+
+class BuildingForm(FlaskForm):
+    name = StringField(_l("Building"), filters=[strip_filter],
+                       validators=[DataRequired(_l("Enter the building's name or number.")), Length(max=100)])
+    address = StringField(_l("Address"), filters=[strip_filter], validators=[Optional(), Length(max=255)])
+    entrances = IntegerField(_l("Entrances"), validators=[Optional(), NumberRange(min=1, max=99)])
+    households = IntegerField(_l("Households"), validators=[Optional(), NumberRange(min=0, max=9999)])
+
+
+class HandlingUnitForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[strip_filter],
+                       validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=[(str(k), v) for k, v in HANDLING_UNIT_KIND_TITLES.items()])
+    org_unit_id = SelectField(_l("Area served"), coerce=int)
+    contact_name = StringField(_l("Contact person"), filters=[strip_filter], validators=[Optional(), Length(max=60)])
+    contact_phone = StringField(_l("Contact phone"), filters=[strip_filter], validators=[Optional(), Length(max=20)])
+    active = BooleanField(_l("Receives work orders"), default=True)
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[strip_filter],
+                       validators=[DataRequired(_l("Enter a name.")), Length(max=60)])
+    roles = MultiCheckboxField(_l("Roles"), choices=[(str(k), v) for k, v in ROLE_TITLES.items()],
+                               validators=[DataRequired(_l("Choose at least one role."))])
+    org_unit_id = SelectField(_l("Organisation unit"), coerce=int)
+    handling_unit_id = SelectField(_l("Handling unit (for handlers)"), coerce=int)
+    active = BooleanField(_l("Active"), default=True)
+
+
+class NewUserForm(UserForm):
+    phone = PhoneField(_l("Mobile number"), validators=[DataRequired(_l("Enter a mobile number.")), MobileNumber()])
+    password = PasswordField(_l("Initial password"),
+                             validators=[DataRequired(_l("Enter an initial password.")), Length(max=200),
+                                         PasswordStrength()],
+                             render_kw={"autocomplete": "new-password"})
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(_l("New password"),
+                                 validators=[DataRequired(_l("Enter a new password.")), Length(max=200),
+                                             PasswordStrength()],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(_l("Repeat the new password.")),
+                                        EqualTo("new_password", _l("The two passwords do not match."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action"), filters=[strip_filter], validators=[Optional(), Length(max=64)])
+    actor = StringField(_l("Actor (name or mobile)"), filters=[strip_filter], validators=[Optional(), Length(max=60)])
+    target_type = SelectField(_l("Target"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

@@ -1,0 +1,299 @@
+"""Administration: the organisation tree, buildings, handling units, users, the audit log."""
+
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
+
+from app.admin.forms import (AuditFilterForm, BuildingForm, HandlingUnitForm, NewUserForm, ResetPasswordForm,
+                             UnitForm, UserForm)
+from app.core import operations, permissions
+from app.core.models import AuditEntry, Building, HandlingUnit, OrgUnit, UnitKind, User
+from app.core.permissions import admin_required, scope_query
+from app.extensions import db
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.before_request
+@admin_required
+def require_admin():
+    """Every page here is for administrators."""
+
+
+def scoped_unit_or_404(unit_id):
+    unit = db.get_or_404(OrgUnit, unit_id)
+    if not unit.can_edit(current_user):
+        abort(404)
+    return unit
+
+
+def visible_units():
+    query = scope_query(select(OrgUnit), OrgUnit.id).order_by(OrgUnit.path)
+    return db.session.scalars(query).all()
+
+
+def unit_choices(kinds=None):
+    units = visible_units()
+    return [(u.id, "\u3000" * (u.depth - current_user.org_unit.depth) + u.name)
+            for u in units if kinds is None or u.kind in kinds]
+
+
+def apply_domain_error(form, error):
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.get("/")
+def index():
+    return render_template("admin/index.html")
+
+
+# --- organisation tree -----------------------------------------------------------------------
+
+
+@bp.get("/units")
+def units():
+    units = visible_units()
+    counts = dict(db.session.execute(
+        select(Building.grid_id, db.func.count(Building.id))
+        .where(Building.grid_id.in_(permissions.visible_unit_ids(current_user)))
+        .group_by(Building.grid_id)).all())
+    return render_template("admin/units.html", units=units, building_counts=counts,
+                           base_depth=current_user.org_unit.depth)
+
+
+@bp.route("/units/<int:parent_id>/new", methods=["GET", "POST"])
+def new_unit(parent_id):
+    parent = scoped_unit_or_404(parent_id)
+    kinds = operations.allowed_child_kinds(parent)
+    if not kinds:
+        abort(404)
+    form = UnitForm()
+    form.kind.choices = [(str(k), k.title) for k in kinds]
+    if form.validate_on_submit():
+        try:
+            unit = operations.create_unit(current_user, parent, form.kind.data, form.name.data, form.code.data)
+        except operations.DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been added.", name=unit.name), "success")
+            return redirect(url_for(".units"))
+    return render_template("admin/unit_form.html", form=form, parent=parent, unit=None)
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+def edit_unit(unit_id):
+    unit = scoped_unit_or_404(unit_id)
+    form = UnitForm(obj=unit)
+    form.kind.choices = [(unit.kind, unit.kind_enum.title)]
+    form.kind.data = unit.kind
+    if form.validate_on_submit():
+        try:
+            operations.update_unit(current_user, unit, form.name.data, form.code.data)
+        except operations.DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been saved.", name=unit.name), "success")
+            return redirect(url_for(".units"))
+    return render_template("admin/unit_form.html", form=form, parent=unit.parent, unit=unit)
+
+
+@bp.get("/grids/<int:grid_id>/buildings")
+def buildings(grid_id):
+    grid = scoped_unit_or_404(grid_id)
+    if grid.kind != UnitKind.grid:
+        abort(404)
+    return render_template("admin/buildings.html", grid=grid)
+
+
+@bp.route("/grids/<int:grid_id>/buildings/new", methods=["GET", "POST"])
+@bp.route("/buildings/<int:building_id>/edit", methods=["GET", "POST"], endpoint="edit_building")
+def new_building(grid_id=None, building_id=None):
+    building = None
+    if building_id is not None:
+        building = db.get_or_404(Building, building_id)
+        grid = scoped_unit_or_404(building.grid_id)
+    else:
+        grid = scoped_unit_or_404(grid_id)
+    if grid.kind != UnitKind.grid:
+        abort(404)
+    form = BuildingForm(obj=building)
+    if form.validate_on_submit():
+        try:
+            operations.save_building(current_user, grid, form.data, building)
+        except operations.DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Building %(name)s has been saved.", name=form.name.data), "success")
+            return redirect(url_for(".buildings", grid_id=grid.id))
+    return render_template("admin/building_form.html", form=form, grid=grid, building=building)
+
+
+# --- handling units --------------------------------------------------------------------------
+
+
+@bp.get("/handling-units")
+def handling_units():
+    query = scope_query(select(HandlingUnit), HandlingUnit.org_unit_id).order_by(HandlingUnit.name)
+    return render_template("admin/handling_units.html", units=db.session.scalars(query).all())
+
+
+@bp.route("/handling-units/new", methods=["GET", "POST"])
+@bp.route("/handling-units/<int:unit_id>/edit", methods=["GET", "POST"], endpoint="edit_handling_unit")
+def new_handling_unit(unit_id=None):
+    unit = None
+    if unit_id is not None:
+        unit = db.get_or_404(HandlingUnit, unit_id)
+        if not unit.can_edit(current_user):
+            abort(404)
+    form = HandlingUnitForm(obj=unit)
+    form.org_unit_id.choices = unit_choices()
+    if form.validate_on_submit():
+        data = dict(form.data, org_unit=scoped_unit_or_404(form.org_unit_id.data))
+        operations.save_handling_unit(current_user, data, unit)
+        db.session.commit()
+        flash(_("%(name)s has been saved.", name=form.name.data), "success")
+        return redirect(url_for(".handling_units"))
+    return render_template("admin/handling_unit_form.html", form=form, unit=unit)
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+@bp.get("/users")
+def users():
+    q = (request.args.get("q") or "").strip()[:60]
+    query = scope_query(select(User), User.org_unit_id).order_by(User.active.desc(), User.name)
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(User.name.like(like), User.phone.like(like)))
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
+    return render_template("admin/users.html", page=page, q=q)
+
+
+def prepare_user_form(form):
+    form.org_unit_id.choices = unit_choices()
+    hu_query = scope_query(select(HandlingUnit), HandlingUnit.org_unit_id).order_by(HandlingUnit.name)
+    form.handling_unit_id.choices = [(0, _("(none)"))] + [(u.id, u.name) for u in db.session.scalars(hu_query)]
+
+
+def resolve_user_form(form):
+    org_unit = scoped_unit_or_404(form.org_unit_id.data)
+    handling_unit = None
+    if form.handling_unit_id.data:
+        handling_unit = db.get_or_404(HandlingUnit, form.handling_unit_id.data)
+        if not handling_unit.can_edit(current_user):
+            abort(404)
+    return org_unit, handling_unit
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm()
+    prepare_user_form(form)
+    if form.validate_on_submit():
+        org_unit, handling_unit = resolve_user_form(form)
+        try:
+            user = operations.create_user(current_user, form.phone.data, form.name.data, form.password.data,
+                                          form.roles.data, org_unit, handling_unit)
+        except operations.DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            user.active = form.active.data
+            db.session.commit()
+            flash(_("%(name)s can now log in with %(phone)s.", name=user.name, phone=user.phone), "success")
+            return redirect(url_for(".users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+def scoped_user_or_404(user_id):
+    user = db.get_or_404(User, user_id)
+    if not user.can_edit(current_user):
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id):
+    user = scoped_user_or_404(user_id)
+    form = UserForm(obj=user)
+    prepare_user_form(form)
+    if request.method == "GET":
+        form.roles.data = sorted(str(r) for r in user.roles)
+        form.handling_unit_id.data = user.handling_unit_id or 0
+    if form.validate_on_submit():
+        org_unit, handling_unit = resolve_user_form(form)
+        try:
+            operations.update_user(current_user, user, form.name.data, form.roles.data, org_unit, handling_unit,
+                                   form.active.data)
+        except operations.DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been saved.", name=user.name), "success")
+            return redirect(url_for(".users"))
+    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm())
+
+
+@bp.post("/users/<int:user_id>/password")
+def reset_password(user_id):
+    user = scoped_user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        operations.reset_password(current_user, user, form.new_password.data)
+        db.session.commit()
+        flash(_("The password of %(name)s has been reset; their other sessions have ended.", name=user.name),
+              "success")
+        return redirect(url_for(".edit_user", user_id=user.id))
+    user_form = UserForm(obj=user)
+    prepare_user_form(user_form)
+    user_form.roles.data = sorted(str(r) for r in user.roles)
+    user_form.handling_unit_id.data = user.handling_unit_id or 0
+    return render_template("admin/user_form.html", form=user_form, user=user, reset_form=form), 200
+
+
+# --- audit log -------------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+def audit():
+    form = AuditFilterForm(request.args)
+    types = db.session.scalars(select(AuditEntry.target_type).where(AuditEntry.target_type.is_not(None))
+                               .distinct().order_by(AuditEntry.target_type)).all()
+    form.target_type.choices = [("", _("(all)"))] + [(t, t) for t in types]
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    # Entries about what the admin may see: actors inside the admin's scope, and system entries.
+    query = query.outerjoin(AuditEntry.actor).options(contains_eager(AuditEntry.actor)).where(
+        or_(AuditEntry.actor_id.is_(None), User.org_unit_id.in_(permissions.visible_unit_ids(current_user))))
+    if form.validate():
+        if form.action.data:
+            query = query.where(AuditEntry.action.like(f"{form.action.data}%"))
+        if form.actor.data:
+            like = f"%{form.actor.data}%"
+            query = query.where(or_(User.name.like(like), User.phone.like(like)))
+        if form.target_type.data:
+            query = query.where(AuditEntry.target_type == form.target_type.data)
+        tz = china_tz()
+        if form.date_from.data:
+            query = query.where(AuditEntry.created_at >= datetime.combine(form.date_from.data, time.min, tz))
+        if form.date_to.data:
+            query = query.where(AuditEntry.created_at < datetime.combine(form.date_to.data + timedelta(days=1),
+                                                                          time.min, tz))
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("admin/audit.html", form=form, page=page)
+
+
+def china_tz():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])

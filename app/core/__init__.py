@@ -1,0 +1,1 @@
+"""Shared parts of Linli: organisation tree, users and roles, permissions, audit log, notifications."""

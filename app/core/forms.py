@@ -1,0 +1,54 @@
+"""Form fields and validators shared by every feature."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalise_phone(value):
+    if value is None:
+        return value
+    value = re.sub(r"[\s-]", "", str(value))
+    if value.startswith("+86"):
+        value = value[3:]
+    return value
+
+
+class MobileNumber:
+    """A mainland China mobile number: 11 digits starting with 13-19."""
+
+    def __init__(self, message=None):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and not MOBILE_RE.match(field.data):
+            raise ValidationError(self.message or _l("Enter an 11-digit mainland mobile number, e.g. 13800138000."))
+
+
+class PhoneField(StringField):
+    """A text field for a mobile number; spaces, dashes and +86 are removed before validation."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "tel", "maxlength": 20})
+        kwargs.setdefault("filters", [normalise_phone])
+        super().__init__(label, validators, **kwargs)
+
+
+class PasswordStrength:
+    def __init__(self, min_length=8):
+        self.min_length = min_length
+
+    def __call__(self, form, field):
+        value = field.data or ""
+        if len(value) < self.min_length:
+            raise ValidationError(_l("Use at least %(n)s characters.", n=self.min_length))
+        if value.isdigit() or value.isalpha():
+            raise ValidationError(_l("Mix letters with digits or symbols."))
+
+
+def strip_filter(value):
+    return value.strip() if isinstance(value, str) else value

@@ -1,0 +1,305 @@
+"""Shared models: the organisation tree, handling units, users and roles, audit log, notifications."""
+
+import enum
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.core.roles import Role
+from app.core.types import UTCDateTime, utcnow
+from app.extensions import db, login_manager
+
+
+class UnitKind(enum.StrEnum):
+    county = "county"
+    street = "street"
+    town = "town"
+    community = "community"
+    village = "village"
+    grid = "grid"
+
+    @property
+    def title(self):
+        return UNIT_KIND_TITLES[self]
+
+    @property
+    def level(self):
+        return UNIT_LEVELS[self]
+
+
+UNIT_KIND_TITLES = {
+    UnitKind.county: _l("County"),
+    UnitKind.street: _l("Street"),
+    UnitKind.town: _l("Town"),
+    UnitKind.community: _l("Community"),
+    UnitKind.village: _l("Village"),
+    UnitKind.grid: _l("Grid"),
+}
+UNIT_LEVELS = {
+    UnitKind.county: 0,
+    UnitKind.street: 1,
+    UnitKind.town: 1,
+    UnitKind.community: 2,
+    UnitKind.village: 2,
+    UnitKind.grid: 3,
+}
+COMMUNITY_KINDS = (UnitKind.community, UnitKind.village)
+
+
+def enum_check(name, column, enum_cls):
+    values = ", ".join(f"'{member.value}'" for member in enum_cls)
+    return CheckConstraint(f"{column} IN ({values})", name=name)
+
+
+class OrgUnit(db.Model):
+    """A unit of the organisation tree: county > street/town > community/village > grid.
+
+    ``path`` is the materialised path of ids ("/1/4/9/"), so "everything under this unit" is one
+    indexed prefix match.
+    """
+
+    __tablename__ = "org_units"
+    __table_args__ = (enum_check("kind", "kind", UnitKind),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["OrgUnit"]] = relationship(back_populates="parent", order_by="OrgUnit.name")
+    buildings: Mapped[list["Building"]] = relationship(back_populates="grid", order_by="Building.name")
+
+    def __repr__(self):
+        return f"<OrgUnit {self.id} {self.kind} {self.name}>"
+
+    @property
+    def kind_enum(self):
+        return UnitKind(self.kind)
+
+    @property
+    def depth(self):
+        return self.path.count("/") - 2 if self.path else 0
+
+    @property
+    def ancestor_ids(self):
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def contains(self, other):
+        """True when ``other`` is this unit or lies under it."""
+        return other is not None and bool(self.path) and other.path.startswith(self.path)
+
+    @property
+    def community(self):
+        """The community (or village) this unit belongs to, if any."""
+        unit = self
+        while unit is not None:
+            if unit.kind in COMMUNITY_KINDS:
+                return unit
+            unit = unit.parent
+        return None
+
+    @property
+    def full_name(self):
+        names = []
+        unit = self
+        while unit is not None:
+            names.append(unit.name)
+            unit = unit.parent
+        return " / ".join(reversed(names))
+
+    def can_edit(self, user):
+        from app.core import permissions
+
+        return permissions.is_admin(user) and permissions.unit_in_scope(user, self)
+
+
+class Building(db.Model):
+    """A building (楼栋) inside a grid."""
+
+    __tablename__ = "buildings"
+    __table_args__ = (UniqueConstraint("grid_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(255))
+    entrances: Mapped[int | None]
+    households: Mapped[int | None]
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    grid: Mapped[OrgUnit] = relationship(back_populates="buildings")
+
+    def can_edit(self, user):
+        return self.grid.can_edit(user)
+
+
+class HandlingUnitKind(enum.StrEnum):
+    property_company = "property_company"
+    police_station = "police_station"
+    township_office = "township_office"
+    government_department = "government_department"
+    utility = "utility"
+    other = "other"
+
+    @property
+    def title(self):
+        return HANDLING_UNIT_KIND_TITLES[self]
+
+
+HANDLING_UNIT_KIND_TITLES = {
+    HandlingUnitKind.property_company: _l("Property management company"),
+    HandlingUnitKind.police_station: _l("Police station"),
+    HandlingUnitKind.township_office: _l("Street or township office"),
+    HandlingUnitKind.government_department: _l("Government department"),
+    HandlingUnitKind.utility: _l("Utility company"),
+    HandlingUnitKind.other: _l("Other organisation"),
+}
+
+
+class HandlingUnit(db.Model):
+    """An organisation that receives work orders (承办单位), serving an area of the tree."""
+
+    __tablename__ = "handling_units"
+    __table_args__ = (enum_check("kind", "kind", HandlingUnitKind),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
+    contact_name: Mapped[str | None] = mapped_column(String(60))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+
+    @property
+    def kind_enum(self):
+        return HandlingUnitKind(self.kind)
+
+    def can_edit(self, user):
+        return self.org_unit.can_edit(user)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (enum_check("role", "role", Role),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_units.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    # Changes with the password or deactivation: every session that holds the old one ends.
+    login_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    handling_unit: Mapped[HandlingUnit | None] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
+    )
+
+    def __repr__(self):
+        return f"<User {self.id} {self.phone}>"
+
+    # Flask-Login
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return self.login_token
+
+    # passwords
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+        self.login_token = secrets.token_hex(16)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    # roles
+    @property
+    def roles(self):
+        return {Role(row.role) for row in self.role_rows}
+
+    def set_roles(self, roles):
+        wanted = {Role(r) for r in roles}
+        self.role_rows = [row for row in self.role_rows if Role(row.role) in wanted] + [
+            UserRole(role=str(r)) for r in sorted(wanted - self.roles)
+        ]
+
+    def has_role(self, *roles):
+        return bool(self.roles.intersection(Role(r) for r in roles))
+
+    @property
+    def community(self):
+        return self.org_unit.community if self.org_unit else None
+
+    def can_edit(self, user):
+        from app.core import permissions
+
+        return permissions.is_admin(user) and permissions.unit_in_scope(user, self.org_unit)
+
+
+@login_manager.user_loader
+def load_user(token):
+    return db.session.scalar(select(User).where(User.login_token == token))
+
+
+class AuditEntry(db.Model):
+    """One thing somebody did: written by operations, browsed by admins."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(64))
+    target_id: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Notification(db.Model):
+    """An in-app message to one user, with a link to what it is about."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    read_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def can_open(self, user):
+        return user.is_authenticated and user.id == self.user_id

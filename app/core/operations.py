@@ -1,0 +1,232 @@
+"""Operations on the shared models. Each one changes data, writes the audit log and flushes;
+the view that called it commits once."""
+
+import secrets
+
+from flask import has_request_context, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from app.core.models import AuditEntry, Building, HandlingUnit, Notification, OrgUnit, UnitKind, User
+from app.core.types import utcnow
+from app.extensions import db
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an operation; the message is translated and shown to the user."""
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+# --- audit log -------------------------------------------------------------------------------
+
+
+def log(actor, action, target=None, summary="", data=None):
+    """Write one audit entry. ``target`` is a model instance (its table name and id are kept)."""
+    ip = None
+    if has_request_context():
+        ip = request.remote_addr
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        target_type=target.__tablename__ if target is not None else None,
+        target_id=target.id if target is not None else None,
+        summary=str(summary),
+        data=data or {},
+        ip=ip,
+        created_at=utcnow(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+def notify(user, message, link=None):
+    """Send an in-app notification. ``message`` may be a lazy string: it is rendered in the
+    recipient's language."""
+    from flask import current_app
+
+    locale = user.locale or current_app.config["LINLI_LANGUAGE"]
+    with force_locale(locale):
+        text = str(message)
+    note = Notification(user_id=user.id, message=text, link=link, created_at=utcnow())
+    db.session.add(note)
+    return note
+
+
+def unread_count(user):
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def mark_read(notification):
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+
+
+def mark_all_read(user):
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+# --- organisation tree -----------------------------------------------------------------------
+
+
+def allowed_child_kinds(parent):
+    if parent is None:
+        return [UnitKind.county]
+    level = parent.kind_enum.level + 1
+    return [kind for kind in UnitKind if kind.level == level]
+
+
+def create_unit(actor, parent, kind, name, code=None):
+    kind = UnitKind(kind)
+    if kind not in allowed_child_kinds(parent):
+        raise DomainError(_("A %(kind)s cannot be placed there.", kind=kind.title), field="kind")
+    _check_code_free(code)
+    unit = OrgUnit(parent=parent, kind=str(kind), name=name.strip(), code=code or None)
+    db.session.add(unit)
+    db.session.flush()
+    unit.path = (parent.path if parent else "/") + f"{unit.id}/"
+    log(actor, "org_unit.created", unit, _("Created %(name)s", name=unit.name), {"kind": unit.kind})
+    db.session.flush()
+    return unit
+
+
+def update_unit(actor, unit, name, code=None):
+    if code and code != unit.code:
+        _check_code_free(code)
+    changes = {}
+    if unit.name != name.strip():
+        changes["name"] = [unit.name, name.strip()]
+        unit.name = name.strip()
+    if (unit.code or None) != (code or None):
+        changes["code"] = [unit.code, code or None]
+        unit.code = code or None
+    if changes:
+        log(actor, "org_unit.updated", unit, _("Updated %(name)s", name=unit.name), changes)
+    db.session.flush()
+    return unit
+
+
+def _check_code_free(code):
+    if code and db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == code)):
+        raise DomainError(_("This code is already used by another unit."), field="code")
+
+
+def save_building(actor, grid, data, building=None):
+    if grid.kind != UnitKind.grid:
+        raise DomainError(_("Buildings belong to a grid."))
+    name = data["name"].strip()
+    clash = db.session.scalar(
+        select(Building.id).where(Building.grid_id == grid.id, Building.name == name)
+    )
+    if clash and (building is None or clash != building.id):
+        raise DomainError(_("This grid already has a building with that name."), field="name")
+    created = building is None
+    if created:
+        building = Building(grid=grid)
+        db.session.add(building)
+    building.name = name
+    building.address = data.get("address") or None
+    building.entrances = data.get("entrances")
+    building.households = data.get("households")
+    db.session.flush()
+    action = "building.created" if created else "building.updated"
+    log(actor, action, building, _("Building %(name)s in %(grid)s", name=name, grid=grid.name))
+    return building
+
+
+def save_handling_unit(actor, data, unit=None):
+    created = unit is None
+    if created:
+        unit = HandlingUnit()
+        db.session.add(unit)
+    unit.name = data["name"].strip()
+    unit.kind = str(data["kind"])
+    unit.org_unit = data["org_unit"]
+    unit.contact_name = data.get("contact_name") or None
+    unit.contact_phone = data.get("contact_phone") or None
+    unit.active = bool(data.get("active", True))
+    db.session.flush()
+    action = "handling_unit.created" if created else "handling_unit.updated"
+    log(actor, action, unit, _("Handling unit %(name)s", name=unit.name))
+    return unit
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def create_user(actor, phone, name, password, roles, org_unit, handling_unit=None, locale=None):
+    if db.session.scalar(select(User.id).where(User.phone == phone)):
+        raise DomainError(_("A user with this mobile number already exists."), field="phone")
+    user = User(phone=phone, name=name.strip(), org_unit=org_unit, handling_unit=handling_unit, locale=locale)
+    user.set_password(password)
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.flush()
+    log(actor, "user.created", user, _("Created user %(name)s", name=user.name),
+        {"roles": sorted(str(r) for r in user.roles), "org_unit_id": org_unit.id})
+    return user
+
+
+def update_user(actor, user, name, roles, org_unit, handling_unit=None, active=True):
+    before = {"name": user.name, "roles": sorted(str(r) for r in user.roles), "org_unit_id": user.org_unit_id,
+              "handling_unit_id": user.handling_unit_id, "active": user.active}
+    if actor.id == user.id and not active:
+        raise DomainError(_("You cannot deactivate your own account."), field="active")
+    if actor.id == user.id and "admin" not in {str(r) for r in roles}:
+        raise DomainError(_("You cannot remove your own administrator role."), field="roles")
+    user.name = name.strip()
+    user.set_roles(roles)
+    user.org_unit = org_unit
+    user.handling_unit = handling_unit
+    if user.active and not active:
+        user.login_token = secrets.token_hex(16)
+    user.active = active
+    db.session.flush()
+    after = {"name": user.name, "roles": sorted(str(r) for r in user.roles), "org_unit_id": user.org_unit_id,
+             "handling_unit_id": user.handling_unit_id, "active": user.active}
+    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changes:
+        log(actor, "user.updated", user, _("Updated user %(name)s", name=user.name), changes)
+    return user
+
+
+def reset_password(actor, user, new_password):
+    user.set_password(new_password)
+    log(actor, "user.password_reset", user, _("Password of %(name)s reset", name=user.name))
+    db.session.flush()
+
+
+def change_own_password(user, current_password, new_password):
+    if not user.check_password(current_password):
+        raise DomainError(_("The current password is not correct."), field="current_password")
+    user.set_password(new_password)
+    log(user, "user.password_changed", user, _("Changed own password"))
+    db.session.flush()
+
+
+def record_login(user):
+    user.last_login_at = utcnow()
+    log(user, "user.login", user, _("Logged in"))
+
+
+def record_failed_login(phone):
+    log(None, "user.login_failed", None, _("Failed login for %(phone)s", phone=mask_phone(phone)))
+
+
+def mask_phone(phone):
+    if not phone or len(phone) < 7:
+        return phone or ""
+    return phone[:3] + "****" + phone[-4:]

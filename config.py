@@ -1,0 +1,92 @@
+"""Linli settings.
+
+Settings are classes; every value can be overridden by an environment variable of the same name
+(``DATABASE_URL``, ``SECRET_KEY``, ``REDIS_URL``, ``LINLI_LANGUAGE``, ``UPLOAD_FOLDER``,
+``MAX_CONTENT_LENGTH``, ``SESSION_COOKIE_SECURE``).
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_PATH = Path(os.environ.get("LINLI_INSTANCE") or BASE_DIR / "instance")
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def database_url():
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'linli.sqlite3'}"
+    # Heroku-style URLs and plain "postgresql://" both go through psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    # SECRET_KEY: from the environment, else generated once and kept in instance/secret_key
+    # (see app.core.secrets.ensure_secret_key). Never a constant in the code.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    INSTANCE_DIR = str(INSTANCE_PATH)
+
+    SQLALCHEMY_DATABASE_URI = database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+
+    LINLI_LANGUAGE = os.environ.get("LINLI_LANGUAGE", "zh_CN")
+    LANGUAGES = ("zh_CN", "en")
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_PATH / "uploads"))
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+    PAGE_SIZE = 50
+    # Count SQL statements per request and expose them as X-Query-Count (benchmarks only).
+    LINLI_COUNT_QUERIES = env_bool("LINLI_COUNT_QUERIES")
+    # Registers the bare /_bench/floor route (benchmarks only).
+    LINLI_BENCH = env_bool("LINLI_BENCH")
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class ProductionConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SERVER_NAME = None
+
+
+configs = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}

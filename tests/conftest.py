@@ -1,0 +1,218 @@
+"""Shared fixtures: the app on a real database (SQLite by default, PostgreSQL when DATABASE_URL names
+one), a client that sends CSRF tokens like a browser, one user per role plus an outsider, login_as()."""
+
+import hashlib
+import os
+import re
+import secrets
+from types import SimpleNamespace
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+
+from app import create_app
+from app.core.models import Building, HandlingUnit, OrgUnit, User, UserRole
+from app.core.roles import Role
+from app.extensions import db, limiter
+
+PASSWORD = "test-pass-123"
+ROLES = ["anonymous", "admin", "mediator", "grid_worker", "handler", "coordinator", "volunteer", "outsider"]
+
+
+def database_url_for_tests(tmp_dir):
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return f"sqlite:///{os.path.join(tmp_dir, 'test.sqlite3')}"
+
+
+@pytest.fixture(scope="session")
+def app_config(tmp_path_factory):
+    tmp_dir = str(tmp_path_factory.mktemp("instance"))
+    return {
+        "TESTING": True,
+        "SECRET_KEY": secrets.token_hex(16),
+        "INSTANCE_DIR": tmp_dir,
+        "SQLALCHEMY_DATABASE_URI": database_url_for_tests(tmp_dir),
+        "UPLOAD_FOLDER": os.path.join(tmp_dir, "uploads"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LINLI_LANGUAGE": "zh_CN",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(app_config):
+    app = create_app(dict(app_config))
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        reset_schema()
+    return app
+
+
+def reset_schema():
+    """Drop everything and build the schema with the migrations (so every run tests them)."""
+    from flask_migrate import upgrade
+
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Every test starts with empty tables and fresh rate limits."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        limiter.reset()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every form, as a browser that loaded the page
+    would. Pass ``csrf=False`` to send a request without one."""
+
+    def open(self, *args, **kwargs):
+        add_token = kwargs.pop("csrf", True)
+        method = (kwargs.get("method") or "GET").upper()
+        if add_token and method in {"POST", "PUT", "PATCH", "DELETE"} and "json" not in kwargs:
+            data = kwargs.get("data")
+            if data is None:
+                data = {}
+            if isinstance(data, dict) and "csrf_token" not in data:
+                kwargs["data"] = dict(data, csrf_token=self.csrf_token())
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self):
+        app = self.application
+        with self.session_transaction() as sess:
+            raw = sess.get("csrf_token")
+            if raw is None:
+                raw = hashlib.sha1(os.urandom(64)).hexdigest()
+                sess["csrf_token"] = raw
+        serializer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+        return serializer.dumps(raw)
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD)
+
+
+def make_unit(parent, kind, name, code):
+    unit = OrgUnit(parent=parent, kind=kind, name=name, code=code)
+    db.session.add(unit)
+    db.session.flush()
+    unit.path = (parent.path if parent else "/") + f"{unit.id}/"
+    return unit
+
+
+def make_user(phone, name, roles, unit, password_hash, handling_unit=None):
+    user = User(phone=phone, name=name, org_unit=unit, password_hash=password_hash, handling_unit=handling_unit,
+                role_rows=[UserRole(role=str(r)) for r in roles])
+    db.session.add(user)
+    return user
+
+
+@pytest.fixture
+def world(app, password_hash):
+    """A county > street > two communities (A: two grids; B: one grid) with buildings, a property company,
+    one user per role in community A and an outsider (mediator and grid worker) in community B."""
+    with app.app_context():
+        county = make_unit(None, "county", "清溪县", "T")
+        street = make_unit(county, "street", "舞阳街道", "T-WY")
+        community_a = make_unit(street, "community", "回龙社区", "T-HL")
+        grid_a1 = make_unit(community_a, "grid", "回龙第一网格", "T-HL-1")
+        grid_a2 = make_unit(community_a, "grid", "回龙第二网格", "T-HL-2")
+        community_b = make_unit(street, "community", "东湖社区", "T-DH")
+        grid_b1 = make_unit(community_b, "grid", "东湖第一网格", "T-DH-1")
+        building = Building(grid=grid_a1, name="3幢", entrances=2, households=48)
+        property_company = HandlingUnit(org_unit=community_a, kind="property_company", name="安居物业")
+        db.session.add_all([building, property_company])
+        users = {
+            "admin": make_user("13900000001", "陈管理", [Role.admin], street, password_hash),
+            "mediator": make_user("13900000002", "王调解", [Role.mediator], community_a, password_hash),
+            "grid_worker": make_user("13900000003", "李网格", [Role.grid_worker], grid_a1, password_hash),
+            "handler": make_user("13900000004", "周物业", [Role.handler], community_a, password_hash,
+                                 handling_unit=property_company),
+            "coordinator": make_user("13900000005", "赵协调", [Role.coordinator], community_a, password_hash),
+            "volunteer": make_user("13900000006", "孙志愿", [Role.volunteer], grid_a2, password_hash),
+            "outsider": make_user("13900000007", "刘外来", [Role.mediator, Role.grid_worker], community_b,
+                                  password_hash),
+        }
+        db.session.commit()
+        ids = SimpleNamespace(
+            county=county.id, street=street.id, community_a=community_a.id, grid_a1=grid_a1.id,
+            grid_a2=grid_a2.id, community_b=community_b.id, grid_b1=grid_b1.id, building=building.id,
+            property_company=property_company.id, users={role: u.id for role, u in users.items()},
+            phones={role: u.phone for role, u in users.items()},
+        )
+        db.session.remove()
+    return ids
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(app, client, world):
+    """``login_as(role)`` logs the client in as that role's user (``anonymous`` logs out)."""
+
+    def login(role, target_client=None):
+        target = target_client or client
+        if role == "anonymous":
+            with target.session_transaction() as sess:
+                sess.clear()
+            return None
+        with app.app_context():
+            user = db.session.get(User, world.users[role])
+            token = user.login_token
+        # What Flask-Login stores after login_user(), with its "strong" session identifier.
+        from flask_login.utils import _create_identifier
+
+        with app.test_request_context(environ_base=target.environ_base):
+            identifier = _create_identifier()
+        with target.session_transaction() as sess:
+            sess["_user_id"] = token
+            sess["_fresh"] = True
+            sess["_id"] = identifier
+        return world.users[role]
+
+    return login
+
+
+def page_text(response):
+    """The visible text of an HTML response, tags removed and whitespace folded."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture
+def output_dir(request):
+    """A folder under test-output/ named after the test, for screenshots and downloads."""
+    name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-output", name)
+    os.makedirs(path, exist_ok=True)
+    return path
