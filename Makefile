@@ -45,14 +45,15 @@ $(VENV)/.requirements-dev: requirements-dev.txt requirements.txt $(VENV)/.requir
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-translations: $(VENV)/.requirements $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+LANGUAGES := zh_CN en
+translations: $(VENV)/.requirements $(foreach lang,$(LANGUAGES),app/translations/$(lang)/LC_MESSAGES/messages.mo)
 
 app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po
-	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+	$(BIN)/pybabel compile -i $< -o $@
 
 extract-messages: setup-dev ## refresh the catalogs from the code
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	for lang in $(LANGUAGES); do $(BIN)/pybabel update -i app/translations/messages.pot -l $$lang -o app/translations/$$lang/LC_MESSAGES/messages.po --no-fuzzy-matching; done
 
 migrate: setup
 	$(FLASK) db upgrade

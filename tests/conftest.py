@@ -216,3 +216,17 @@ def output_dir(request):
     path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-output", name)
     os.makedirs(path, exist_ok=True)
     return path
+
+
+def translated(app, message, locale="zh_CN", **params):
+    """The catalog's text for ``message`` in ``locale``; fails when the message is not translated."""
+    from flask_babel import force_locale, gettext
+
+    from app.core.i18n import as_locale
+
+    with app.test_request_context():
+        with force_locale(as_locale(locale)):
+            text = gettext(message, **params)
+    if locale != "en":
+        assert text != message % params if params else text != message, f"not translated to {locale}: {message!r}"
+    return text

@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager
 from app.admin.forms import (AuditFilterForm, BuildingForm, HandlingUnitForm, NewUserForm, ResetPasswordForm,
                              UnitForm, UserForm)
 from app.core import operations, permissions
+from app.core.forms import choices
 from app.core.models import AuditEntry, Building, HandlingUnit, OrgUnit, UnitKind, User
 from app.core.permissions import admin_required, scope_query
 from app.extensions import db
@@ -38,8 +39,8 @@ def visible_units():
 
 def unit_choices(kinds=None):
     units = visible_units()
-    return [(u.id, "\u3000" * (u.depth - current_user.org_unit.depth) + u.name)
-            for u in units if kinds is None or u.kind in kinds]
+    return choices((u.id, "\u3000" * (u.depth - current_user.org_unit.depth) + u.name)
+                   for u in units if kinds is None or u.kind in kinds)
 
 
 def apply_domain_error(form, error):
@@ -76,7 +77,7 @@ def new_unit(parent_id):
     if not kinds:
         abort(404)
     form = UnitForm()
-    form.kind.choices = [(str(k), k.title) for k in kinds]
+    form.kind.choices = choices((str(k), k.title) for k in kinds)
     if form.validate_on_submit():
         try:
             unit = operations.create_unit(current_user, parent, form.kind.data, form.name.data, form.code.data)
@@ -93,7 +94,7 @@ def new_unit(parent_id):
 def edit_unit(unit_id):
     unit = scoped_unit_or_404(unit_id)
     form = UnitForm(obj=unit)
-    form.kind.choices = [(unit.kind, unit.kind_enum.title)]
+    form.kind.choices = choices([(unit.kind, unit.kind_enum.title)])
     form.kind.data = unit.kind
     if form.validate_on_submit():
         try:
@@ -184,7 +185,7 @@ def users():
 def prepare_user_form(form):
     form.org_unit_id.choices = unit_choices()
     hu_query = scope_query(select(HandlingUnit), HandlingUnit.org_unit_id).order_by(HandlingUnit.name)
-    form.handling_unit_id.choices = [(0, _("(none)"))] + [(u.id, u.name) for u in db.session.scalars(hu_query)]
+    form.handling_unit_id.choices = choices([(0, _("(none)"))] + [(u.id, u.name) for u in db.session.scalars(hu_query)])
 
 
 def resolve_user_form(form):
@@ -270,7 +271,7 @@ def audit():
     form = AuditFilterForm(request.args)
     types = db.session.scalars(select(AuditEntry.target_type).where(AuditEntry.target_type.is_not(None))
                                .distinct().order_by(AuditEntry.target_type)).all()
-    form.target_type.choices = [("", _("(all)"))] + [(t, t) for t in types]
+    form.target_type.choices = choices([("", _("(all)"))] + [(t, t) for t in types])
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     # Entries about what the admin may see: actors inside the admin's scope, and system entries.
     query = query.outerjoin(AuditEntry.actor).options(contains_eager(AuditEntry.actor)).where(

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.core.forms import MobileNumber, PasswordStrength, PhoneField, strip_filter
+from app.core.forms import MobileNumber, PasswordStrength, PhoneField, choices, strip_filter
 from app.core.i18n import LANGUAGE_NAMES
 
 
@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
 class AccountForm(FlaskForm):
     name = StringField(_l("Name"), filters=[strip_filter],
                        validators=[DataRequired(_l("Enter your name.")), Length(max=60)])
-    locale = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    locale = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
 
 
 class PasswordChangeForm(FlaskForm):

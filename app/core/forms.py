@@ -4,6 +4,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -52,3 +53,8 @@ class PasswordStrength:
 
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def choices(pairs):
+    """Select choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -4,6 +4,7 @@ Order: the logged-in user's choice, the session's choice, the browser's Accept-L
 installation's default (``LINLI_LANGUAGE``, zh_CN).
 """
 
+from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
@@ -20,19 +21,42 @@ def normalise(code):
     return None
 
 
+def as_locale(code):
+    """The Babel Locale of a catalog code. Babel names zh_CN "zh_Hans_CN"; the catalog folder
+    app/translations/zh_Hans_CN is a link to zh_CN, so both names find the same catalog."""
+    return Locale.parse(code)
+
+
 def select_locale():
+    return as_locale(selected_language())
+
+
+def selected_language():
+    default = current_app.config["LINLI_LANGUAGE"]
     if not has_request_context():
-        return current_app.config["LINLI_LANGUAGE"]
+        return default
     if getattr(current_user, "is_authenticated", False) and current_user.locale:
-        return current_user.locale
+        return normalise(current_user.locale) or default
     chosen = normalise(session.get("lang"))
     if chosen:
         return chosen
     best = request.accept_languages.best_match(["zh_CN", "zh", "zh_Hans", "en"])
-    if best:
-        return normalise(best)
-    return current_app.config["LINLI_LANGUAGE"]
+    return normalise(best) or default
 
 
 def select_timezone():
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_language():
+    """The current language as one of the configured codes ("zh_CN", "en")."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    if locale is None:
+        return current_app.config["LINLI_LANGUAGE"]
+    return normalise(str(locale)) or normalise(locale.language) or current_app.config["LINLI_LANGUAGE"]
+
+
+def html_lang():
+    return {"zh_CN": "zh-CN"}.get(current_language(), current_language())

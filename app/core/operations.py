@@ -52,7 +52,9 @@ def notify(user, message, link=None):
     recipient's language."""
     from flask import current_app
 
-    locale = user.locale or current_app.config["LINLI_LANGUAGE"]
+    from app.core.i18n import as_locale
+
+    locale = as_locale(user.locale or current_app.config["LINLI_LANGUAGE"])
     with force_locale(locale):
         text = str(message)
     note = Notification(user_id=user.id, message=text, link=link, created_at=utcnow())

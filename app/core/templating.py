@@ -5,7 +5,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from app.core import permissions
-from app.core.i18n import LANGUAGE_NAMES
+from app.core.i18n import LANGUAGE_NAMES, current_language, html_lang
 from app.core.roles import Role
 
 
@@ -47,6 +47,8 @@ def register(app):
         Role=Role,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         get_locale=get_locale,
+        current_language=current_language,
+        html_lang=html_lang,
         unread_notifications=unread_notifications,
         nav_items=nav_items,
     )
