@@ -150,11 +150,11 @@ def handling_units():
 
 
 @bp.route("/handling-units/new", methods=["GET", "POST"])
-@bp.route("/handling-units/<int:unit_id>/edit", methods=["GET", "POST"], endpoint="edit_handling_unit")
-def new_handling_unit(unit_id=None):
+@bp.route("/handling-units/<int:handling_unit_id>/edit", methods=["GET", "POST"], endpoint="edit_handling_unit")
+def new_handling_unit(handling_unit_id=None):
     unit = None
-    if unit_id is not None:
-        unit = db.get_or_404(HandlingUnit, unit_id)
+    if handling_unit_id is not None:
+        unit = db.get_or_404(HandlingUnit, handling_unit_id)
         if not unit.can_edit(current_user):
             abort(404)
     form = HandlingUnitForm(obj=unit)

@@ -1,0 +1,116 @@
+"""The audit log (written by operations, browsed by admins) and in-app notifications."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app.core import operations
+from app.core.models import AuditEntry, Notification, User
+from app.extensions import db
+from tests.conftest import page_text, translated
+
+
+def test_log_keeps_actor_target_data_time_and_ip(app, world):
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        admin = db.session.get(User, world.users["admin"])
+        volunteer = db.session.get(User, world.users["volunteer"])
+        before = datetime.now(UTC)
+        entry = operations.log(admin, "user.checked", volunteer, "看了一眼", {"why": "test"})
+        db.session.commit()
+        stored = db.session.get(AuditEntry, entry.id)
+        assert (stored.actor_id, stored.action, stored.target_type, stored.target_id) == (
+            admin.id, "user.checked", "users", volunteer.id)
+        assert stored.data == {"why": "test"} and stored.ip == "10.1.2.3" and stored.summary == "看了一眼"
+        assert before - timedelta(seconds=1) <= stored.created_at <= datetime.now(UTC)
+        assert stored.created_at.tzinfo is not None
+
+
+def test_audit_page_filters(app, client, login_as, world):
+    login_as("admin")
+    client.post("/admin/users/new", data={
+        "phone": "13700000009", "name": "钱新人", "password": "start-1234", "roles": ["volunteer"],
+        "org_unit_id": str(world.grid_a2), "handling_unit_id": "0", "active": "y"})
+    client.post(f"/admin/units/{world.community_a}/new", data={"kind": "grid", "name": "新网格"})
+    text = page_text(client.get("/admin/audit"))
+    assert "user.created" in text and "org_unit.created" in text and "陈管理" in text
+    text = page_text(client.get("/admin/audit?action=org_unit"))
+    assert "org_unit.created" in text and "user.created" not in text
+    text = page_text(client.get("/admin/audit?target_type=users"))
+    assert "user.created" in text and "org_unit.created" not in text
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    text = page_text(client.get(f"/admin/audit?date_from={tomorrow}"))
+    assert translated(app, "No entries match these filters.") in text
+    # a malformed date is ignored with the field marked, never a 500
+    response = client.get("/admin/audit?date_from=2026-13-45")
+    assert response.status_code == 200 and 'aria-invalid="true"' in response.get_data(as_text=True)
+
+
+def test_audit_page_hides_actors_outside_the_admins_scope(app, client, login_as, world, password_hash):
+    with app.app_context():
+        outsider_admin = db.session.get(User, world.users["outsider"])
+        operations.log(outsider_admin, "secret.thing", None, "东湖的事")
+        db.session.commit()
+    with app.app_context():
+        # an admin of community A only
+        from tests.conftest import make_user
+
+        community_a = db.session.get(User, world.users["mediator"]).org_unit
+        make_user("13900000099", "回龙管理", ["admin"], community_a, password_hash)
+        db.session.commit()
+        admin_a = db.session.scalar(select(User).where(User.phone == "13900000099"))
+        world.users["admin_a"] = admin_a.id
+    login_as("admin_a")
+    assert "secret.thing" not in page_text(client.get("/admin/audit"))
+    login_as("admin")
+    assert "secret.thing" in page_text(client.get("/admin/audit"))
+
+
+def test_notify_and_inbox_with_unread_count(app, client, login_as, world):
+    with app.app_context():
+        mediator = db.session.get(User, world.users["mediator"])
+        operations.notify(mediator, "案件已受理", "/mediation/")
+        operations.notify(mediator, "回访即将到期", "/mediation/")
+        db.session.commit()
+    login_as("mediator")
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-testid="unread-count">2<' in home
+    inbox = page_text(client.get("/notifications"))
+    assert "案件已受理" in inbox and "回访即将到期" in inbox
+    with app.app_context():
+        first = db.session.scalar(select(Notification).order_by(Notification.id))
+    response = client.post(f"/notifications/{first.id}/open")
+    assert response.status_code == 302 and response.headers["Location"] == "/mediation/"
+    assert 'data-testid="unread-count">1<' in client.get("/").get_data(as_text=True)
+    client.post("/notifications/read-all")
+    assert "unread-count" not in client.get("/").get_data(as_text=True)
+
+
+def test_notification_is_rendered_in_the_recipients_language(app, world):
+    from flask_babel import lazy_gettext
+
+    with app.test_request_context():
+        volunteer = db.session.get(User, world.users["volunteer"])
+        mediator = db.session.get(User, world.users["mediator"])
+        volunteer.locale = "en"
+        operations.notify(volunteer, lazy_gettext("Page not found"))
+        operations.notify(mediator, lazy_gettext("Page not found"))
+        db.session.commit()
+        messages = dict(db.session.execute(select(Notification.user_id, Notification.message)).all())
+    assert messages[world.users["volunteer"]] == "Page not found"
+    assert messages[world.users["mediator"]] == translated(app, "Page not found")
+
+
+def test_others_cannot_open_my_notification_and_external_links_are_not_followed(app, client, login_as, world):
+    with app.app_context():
+        mediator = db.session.get(User, world.users["mediator"])
+        mine = operations.notify(mediator, "外链", "https://evil.example/")
+        db.session.commit()
+        note_id = mine.id
+    login_as("volunteer")
+    assert client.post(f"/notifications/{note_id}/open").status_code == 404
+    login_as("mediator")
+    response = client.post(f"/notifications/{note_id}/open")
+    assert response.headers["Location"] == "/notifications"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification)
+                                 .where(Notification.read_at.is_not(None))) == 1

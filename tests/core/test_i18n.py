@@ -1,0 +1,73 @@
+"""Language: zh_CN by default, English second; per user, per session, Accept-Language; Shanghai time."""
+
+from datetime import UTC, datetime
+
+from app.core import operations
+from app.core.models import User
+from app.extensions import db
+from tests.conftest import page_text, translated
+
+
+def test_default_is_chinese(app, client):
+    text = page_text(client.get("/"))
+    assert translated(app, "Hello, Neighbour") in text
+
+
+def test_accept_language_for_anonymous_visitors(client):
+    response = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert 'lang="en"' in response.get_data(as_text=True)
+    assert "Hello, Neighbour" in page_text(response)
+    response = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    assert 'lang="zh-CN"' in response.get_data(as_text=True)
+
+
+def test_language_switch_is_kept_in_the_session(client):
+    response = client.post("/language", data={"lang": "en", "next": "/login"})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert "Mobile number" in page_text(client.get("/login"))
+    client.post("/language", data={"lang": "zh_CN", "next": "https://evil.example/"})
+    assert 'lang="zh-CN"' in client.get("/").get_data(as_text=True)
+    assert client.post("/language", data={"lang": "fr"}).status_code == 400
+
+
+def test_language_switch_is_stored_for_the_user(app, client, login_as, world):
+    login_as("handler")
+    client.post("/language", data={"lang": "en"})
+    with app.app_context():
+        assert db.session.get(User, world.users["handler"]).locale == "en"
+
+
+def test_times_are_shown_in_shanghai(app, client, login_as, world):
+    with app.app_context():
+        mediator = db.session.get(User, world.users["mediator"])
+        note = operations.notify(mediator, "时间测试")
+        note.created_at = datetime(2026, 3, 1, 16, 30, tzinfo=UTC)  # 00:30 on 2 March in Shanghai
+        db.session.commit()
+    login_as("mediator")
+    html = client.get("/notifications").get_data(as_text=True)
+    assert ">2026/3/2 00:30</time>" in html
+
+
+def test_catalog_is_complete():
+    """Every message of the zh_CN catalog is translated, none fuzzy, placeholders kept."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).resolve().parents[2] / "app/translations/zh_CN/LC_MESSAGES/messages.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            problems.append(ids[0])
+            continue
+        wanted = set(re.findall(r"%\(\w+\)[sd]", ids[-1]))
+        if any(set(re.findall(r"%\(\w+\)[sd]", s)) != wanted for s in strings):
+            problems.append(ids[0])
+    assert not problems, problems
