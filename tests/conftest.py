@@ -39,7 +39,8 @@ def app_config(tmp_path_factory):
         "INSTANCE_DIR": tmp_dir,
         "SQLALCHEMY_DATABASE_URI": database_url_for_tests(tmp_dir),
         "UPLOAD_FOLDER": os.path.join(tmp_dir, "uploads"),
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Rate limits in Redis when REDIS_URL names one (as in production), else in memory.
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "LINLI_LANGUAGE": "zh_CN",
     }
 
@@ -105,7 +106,7 @@ class CSRFClient(FlaskClient):
         with self.session_transaction() as sess:
             raw = sess.get("csrf_token")
             if raw is None:
-                raw = hashlib.sha1(os.urandom(64)).hexdigest()
+                raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - what Flask-WTF itself does
                 sess["csrf_token"] = raw
         serializer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
         return serializer.dumps(raw)

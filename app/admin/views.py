@@ -8,8 +8,15 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
-from app.admin.forms import (AuditFilterForm, BuildingForm, HandlingUnitForm, NewUserForm, ResetPasswordForm,
-                             UnitForm, UserForm)
+from app.admin.forms import (
+    AuditFilterForm,
+    BuildingForm,
+    HandlingUnitForm,
+    NewUserForm,
+    ResetPasswordForm,
+    UnitForm,
+    UserForm,
+)
 from app.core import operations, permissions
 from app.core.forms import choices
 from app.core.models import AuditEntry, Building, HandlingUnit, OrgUnit, UnitKind, User

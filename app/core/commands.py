@@ -65,7 +65,7 @@ def demo_data_command(if_empty):
         for step in bar:
             step()
     db.session.commit()
-    click.echo("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for user in db.session.scalars(select(User).order_by(User.id)):
         roles = ", ".join(sorted(str(r) for r in user.roles))
         click.echo(f"  {user.phone}  {user.name:<6} {roles:<24} {user.org_unit.full_name}")

@@ -7,7 +7,7 @@ from app.core import operations
 from app.core.models import HandlingUnitKind
 from app.core.roles import Role
 
-DEMO_PASSWORD = "linli-demo-2026"
+DEMO_PASSWORD = "linli-demo-2026"  # noqa: S105 - demo accounts only, printed by demo-data
 
 TREE = {
     "name": "清溪县", "code": "QX", "kind": "county",
@@ -33,7 +33,8 @@ TREE = {
 }
 
 HANDLING_UNITS = [
-    ("QX-WY-HL", HandlingUnitKind.property_company, "清溪安居物业服务有限公司（回龙苑项目部）", "周建国", "13905720011"),
+    ("QX-WY-HL", HandlingUnitKind.property_company, "清溪安居物业服务有限公司（回龙苑项目部）", "周建国",
+     "13905720011"),
     ("QX-WY", HandlingUnitKind.police_station, "舞阳派出所", "吴志强", "13905720022"),
     ("QX-WY", HandlingUnitKind.township_office, "舞阳街道城建办", "沈丽华", "13905720033"),
     ("QX", HandlingUnitKind.utility, "清溪县供水有限公司", "钱海峰", "13905720044"),

@@ -14,9 +14,11 @@ MESSAGES = {
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
     413: (_l("Upload too large"), _l("The file you sent is larger than allowed. Please choose a smaller file.")),
     429: (_l("Too many attempts"), _l("Too many requests in a short time. Please wait a minute and try again.")),
-    500: (_l("Something went wrong"), _l("An unexpected error happened on our side. It has been logged; please try again later.")),
+    500: (_l("Something went wrong"),
+          _l("An unexpected error happened on our side. It has been logged; please try again later.")),
 }
-LOGIN_THROTTLED = _l("Too many failed logins for this number. For your safety, please wait one minute before trying again.")
+LOGIN_THROTTLED = _l(
+    "Too many failed logins for this number. For your safety, please wait one minute before trying again.")
 CSRF_MESSAGE = _l("The form had expired or did not come from this site. Please go back, reload the page and try again.")
 
 

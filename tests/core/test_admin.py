@@ -45,7 +45,8 @@ def test_kind_must_fit_the_tree(app, client, login_as, world):
 
 def test_duplicate_code_and_building_are_refused(app, client, login_as, world):
     login_as("admin")
-    response = client.post(f"/admin/units/{world.community_a}/new", data={"kind": "grid", "name": "X", "code": "T-HL-1"})
+    response = client.post(f"/admin/units/{world.community_a}/new",
+                           data={"kind": "grid", "name": "X", "code": "T-HL-1"})
     assert translated(app, "This code is already used by another unit.") in page_text(response)
     response = client.post(f"/admin/grids/{world.grid_a1}/buildings/new", data={"name": "3幢"})
     assert translated(app, "This grid already has a building with that name.") in page_text(response)

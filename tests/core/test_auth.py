@@ -78,7 +78,8 @@ def test_deactivated_user_cannot_log_in(client, app, world):
         db.session.commit()
     response = login(client, world.phones["volunteer"])
     assert response.status_code == 200
-    assert translated(app, "This account has been deactivated. Please contact your administrator.") in page_text(response)
+    message = "This account has been deactivated. Please contact your administrator."
+    assert translated(app, message) in page_text(response)
 
 
 def test_safe_next_redirect(client, world):

@@ -128,3 +128,30 @@ def test_healthz_reports_database_failure(app_config, url):
     assert response.json["status"] == "error"
     assert response.json["database"] == "unreachable"
     assert response.json["reason"]
+
+
+def test_rate_limit_storage_follows_redis_url(app_config, monkeypatch):
+    import config
+
+    from flask import Flask
+
+    from app import load_config
+
+    def storage_uri():
+        # only the configuration step: the limiter itself is shared by every app of this test run
+        bare = Flask("linli-config-check")
+        load_config(bare, {k: v for k, v in app_config.items() if k != "RATELIMIT_STORAGE_URI"})
+        return bare.config["RATELIMIT_STORAGE_URI"]
+
+    monkeypatch.setattr(config.Config, "REDIS_URL", None)
+    assert storage_uri() == "memory://"
+    monkeypatch.setattr(config.Config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    assert storage_uri() == "redis://127.0.0.1:6379/15"
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (CI sets it on its second run)")
+def test_login_throttle_uses_redis(app):
+    from app.extensions import limiter
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == os.environ["REDIS_URL"]
+    assert type(limiter.storage).__name__ == "RedisStorage" and limiter.storage.check()
