@@ -58,3 +58,32 @@ def strip_filter(value):
 def choices(pairs):
     """Select choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+def id_number_valid(value):
+    """A mainland resident ID number: 18 characters, a real birth date, the GB 11643 check digit."""
+    from datetime import date
+
+    if not re.fullmatch(r"\d{17}[\dX]", value or ""):
+        return False
+    try:
+        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(value[:17], ID_WEIGHTS, strict=True))
+    return ID_CHECK[total % 11] == value[17]
+
+
+class IdNumber:
+    def __call__(self, form, field):
+        if field.data and not id_number_valid(field.data):
+            raise ValidationError(_l("This is not a valid 18-digit ID number (check the digits and the last "
+                                     "character)."))
+
+
+def upper_strip_filter(value):
+    return value.strip().upper().replace(" ", "") if isinstance(value, str) else value

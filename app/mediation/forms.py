@@ -1,0 +1,247 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.core.forms import IdNumber, MobileNumber, PhoneField, choices, strip_filter, upper_strip_filter
+from app.mediation.models import AgreementForm as AgreementKind
+from app.mediation.models import (
+    AttachmentKind,
+    CaseSource,
+    CaseStatus,
+    ConfirmationResult,
+    DisputeCategory,
+    FollowUpMethod,
+    HelperKind,
+    PartyRole,
+    Performance,
+    RiskLevel,
+    Satisfaction,
+    Sex,
+)
+
+TEXT = 2000
+LONG_TEXT = 8000
+
+
+def required(message=None):
+    return DataRequired(message or _l("This field is required."))
+
+
+def text_area(label, max_length=TEXT, needed=True, **kwargs):
+    validators = [required()] if needed else [Optional()]
+    validators.append(Length(max=max_length, message=_l("Keep it under %(max)d characters.", max=max_length)))
+    return TextAreaField(label, filters=[strip_filter], validators=validators,
+                         render_kw={"rows": kwargs.pop("rows", 3), "maxlength": max_length}, **kwargs)
+
+
+def text(label, max_length=120, needed=True, **kwargs):
+    validators = [required()] if needed else [Optional()]
+    validators.append(Length(max=max_length, message=_l("Keep it under %(max)d characters.", max=max_length)))
+    return StringField(label, filters=[strip_filter], validators=validators, render_kw={"maxlength": max_length},
+                       **kwargs)
+
+
+class PartyForm(Form):
+    role = SelectField(_l("Role"), choices=choices(PartyRole.choices()))
+    name = text(_l("Name"), 60, needed=False)
+    sex = SelectField(_l("Sex"), choices=choices([("", "—")] + Sex.choices()), validators=[Optional()])
+    phone = PhoneField(_l("Mobile number"), validators=[Optional(), MobileNumber()])
+    id_number = StringField(_l("ID number"), filters=[upper_strip_filter], validators=[Optional(), IdNumber()],
+                            render_kw={"maxlength": 18, "autocomplete": "off"},
+                            description=_l("Optional; 18 characters."))
+    address = text(_l("Address"), 200, needed=False)
+    representative = text(_l("Representative or agent"), 120, needed=False,
+                          description=_l("Name, relationship and phone, if someone acts for this party."))
+
+    def is_empty(self):
+        return not any((self.name.data, self.phone.data, self.id_number.data, self.address.data))
+
+
+class CaseForm(FlaskForm):
+    source = SelectField(_l("Source"), choices=choices(CaseSource.choices()))
+    category = SelectField(_l("Dispute category"), choices=choices(DisputeCategory.choices()),
+                           default=str(DisputeCategory.neighbour))
+    summary = text_area(_l("What happened"), rows=4)
+    requests = text_area(_l("The parties' requests"), needed=False)
+    risk_level = RadioField(_l("Risk level"), choices=choices(RiskLevel.choices()), default=str(RiskLevel.low))
+    may_escalate = BooleanField(_l("May escalate"))
+    occurred_on = DateField(_l("Dispute began on"), validators=[Optional()])
+    registered_on = DateField(_l("Registered on"), validators=[required()])
+    grid_id = SelectField(_l("Grid"), coerce=int, validators=[Optional()])
+    building_id = SelectField(_l("Building"), coerce=int, validators=[Optional()])
+    room = text(_l("Room"), 30, needed=False)
+    address = text(_l("Place of the dispute"), 200, needed=False)
+    parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=20)
+
+    def party_rows(self):
+        """The parties that were filled in (empty rows are ignored)."""
+        return [entry for entry in self.parties if not entry.form.is_empty()]
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        rows = self.party_rows()
+        for entry in rows:
+            if not entry.form.name.data:
+                entry.form.name.errors = list(entry.form.name.errors) + [_l("Enter the party's name.")]
+                ok = False
+        if not any(entry.form.role.data == PartyRole.applicant for entry in rows):
+            self.parties.errors = [_l("Enter at least one applicant.")]
+            ok = False
+        return ok
+
+
+class AcceptForm(FlaskForm):
+    presiding_mediator_id = SelectField(_l("Presiding mediator"), coerce=int, validators=[required()])
+    accepted_on = DateField(_l("Accepted on"), validators=[required()])
+
+
+class ReasonForm(FlaskForm):
+    reason = text_area(_l("Reason"))
+
+
+class ReferForm(FlaskForm):
+    referred_to = text(_l("Referred to"), 200, description=_l("E.g. the police station, the court, the labour "
+                                                               "arbitration committee."))
+    note = text_area(_l("Note"), needed=False)
+
+
+class EndForm(FlaskForm):
+    reason = text_area(_l("Why mediation ended without agreement"))
+    other_routes = text_area(_l("Other routes the parties were told about"),
+                             description=_l("E.g. a lawsuit at the people's court, arbitration, an administrative "
+                                            "department."))
+
+
+class ExtendForm(FlaskForm):
+    until = DateField(_l("New deadline"), validators=[required()])
+    reason = text_area(_l("Reason for the extension"))
+    both_consent = BooleanField(_l("Both parties agreed to the extension"))
+
+
+class RightsNoticeForm(FlaskForm):
+    given_on = DateField(_l("Rights notice given on"), validators=[required()])
+
+
+class SessionForm(FlaskForm):
+    started_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[required()])
+    place = text(_l("Place"), 120)
+    is_open = BooleanField(_l("Open session (relatives and neighbours may attend)"), default=True)
+    closed_reason = text(_l("Why the session is closed"), 200, needed=False)
+    attendees = text_area(_l("Attendees"), rows=2)
+    applicant_statement = text_area(_l("Applicant's statement"), LONG_TEXT, rows=4)
+    respondent_statement = text_area(_l("Respondent's statement"), LONG_TEXT, rows=4)
+    evidence = text_area(_l("Evidence checked"), LONG_TEXT, needed=False)
+    outcome = text_area(_l("Outcome, or why no agreement yet"), LONG_TEXT)
+    recorder = text(_l("Recorded by"), 60, needed=False)
+
+
+class AgreementEditForm(FlaskForm):
+    form = RadioField(_l("Form of the agreement"), choices=choices(AgreementKind.choices()),
+                      default=str(AgreementKind.written))
+    concluded_on = DateField(_l("Concluded on"), validators=[required()])
+    facts = text_area(_l("Main facts"), LONG_TEXT, rows=4)
+    issues = text_area(_l("Points in dispute"), LONG_TEXT)
+    responsibilities = text_area(_l("Each side's responsibility"), LONG_TEXT, needed=False)
+    terms = text_area(_l("Agreed rights and obligations"), LONG_TEXT, rows=5)
+    performance_method = text(_l("Method of performance"), 200, needed=False)
+    performance_place = text(_l("Place of performance"), 200, needed=False)
+    performance_deadline = DateField(_l("Performance deadline"), validators=[Optional()])
+    oral_note = text_area(_l("Mediator's note of the oral agreement"), LONG_TEXT, needed=False)
+
+
+class ConfirmationForm(FlaskForm):
+    applied_on = DateField(_l("Applied on"), validators=[required()])
+    court = text(_l("Court"), 120)
+    result = SelectField(_l("Result"), choices=choices(ConfirmationResult.choices()))
+    result_on = DateField(_l("Decided on"), validators=[Optional()])
+
+
+class FollowUpForm(FlaskForm):
+    done_on = DateField(_l("Visited on"), validators=[required()])
+    method = RadioField(_l("Method"), choices=choices(FollowUpMethod.choices()), default=str(FollowUpMethod.phone))
+    performance = RadioField(_l("Was the agreement performed?"), choices=choices(Performance.choices()),
+                             validators=[required(_l("Say whether the agreement was performed."))])
+    applicant_satisfaction = RadioField(_l("Applicant's satisfaction"), choices=choices(Satisfaction.choices()),
+                                        validators=[required(_l("Record the applicant's satisfaction."))])
+    respondent_satisfaction = RadioField(_l("Respondent's satisfaction"), choices=choices(Satisfaction.choices()),
+                                         validators=[required(_l("Record the respondent's satisfaction."))])
+    flare_up = BooleanField(_l("Signs that the dispute may flare up again"))
+    lawsuit = BooleanField(_l("A party has gone to court"))
+    note = text_area(_l("Note"), needed=False)
+    next_visit_on = DateField(_l("Schedule another visit on"), validators=[Optional()])
+
+
+class HelperForm(FlaskForm):
+    kind = SelectField(_l("Role on the case"), choices=choices(HelperKind.choices()))
+    user_id = SelectField(_l("Mediator of the studio"), coerce=int, validators=[Optional()])
+    name = text(_l("Name (if not a user of Linli)"), 60, needed=False)
+    organisation = text(_l("Organisation"), 120, needed=False)
+
+
+class RecusalForm(FlaskForm):
+    mediator_id = SelectField(_l("Mediator asked to step aside"), coerce=int, validators=[required()])
+    replacement_id = SelectField(_l("Replaced by"), coerce=int, validators=[required()])
+    requested_by = text(_l("Requested by (party)"), 60)
+    reason = text_area(_l("Reason given"))
+
+
+class AttachmentForm(FlaskForm):
+    kind = SelectField(_l("Kind of document"), choices=choices(AttachmentKind.choices()))
+    title = text(_l("Description"), 120, needed=False)
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
+                     description=_l("Photos (JPEG, PNG, WebP, GIF) or PDF, up to 10 MB."),
+                     render_kw={"accept": "image/*,application/pdf"})
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something and asks nothing (archive ...)."""
+
+
+class CaseFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), filters=[strip_filter], validators=[Optional(), Length(max=60)],
+                    description=_l("Case number, party name, phone or address."))
+    status = SelectField(_l("Status"), choices=choices([("", _l("(all)"))] + CaseStatus.choices()),
+                         validators=[Optional()])
+    category = SelectField(_l("Dispute category"),
+                           choices=choices([("", _l("(all)"))] + DisputeCategory.choices()), validators=[Optional()])
+    mediator = SelectField(_l("Mediator"), coerce=int, validators=[Optional()])
+    grid = SelectField(_l("Grid"), coerce=int, validators=[Optional()])
+    overdue = BooleanField(_l("Only overdue or due soon"))
+
+
+class StudioForm(FlaskForm):
+    name = text(_l("Studio name"), 100)
+    committee_name = text(_l("People's mediation committee"), 120)
+    number_prefix = text(_l("Case number prefix"), 20)
+    number_format = text(_l("Case number format"), 60,
+                         description=_l("Use {prefix}, {year} and {seq}, e.g. {prefix}〔{year}〕第{seq:03d}号"))
+    follow_up_days = IntegerField(_l("Follow-up visit after (days)"), validators=[required(), NumberRange(1, 365)])
+    retention_years = IntegerField(_l("Keep archived files for (years)"), validators=[required(),
+                                                                                      NumberRange(1, 100)])
+    address = text(_l("Address"), 200, needed=False)
+    phone = text(_l("Phone"), 20, needed=False)
+
+
+class StatsForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

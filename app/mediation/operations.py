@@ -1,0 +1,647 @@
+"""Every change of mediation data and its rules. Views call these; each one checks what may happen,
+changes the rows, writes the case timeline and the audit log, and flushes. The view commits once."""
+
+import os
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.core import operations as core_ops
+from app.core.models import OrgUnit, User, UserRole
+from app.core.operations import DomainError
+from app.core.types import local_today, utcnow
+from app.extensions import db
+from app.mediation.models import (
+    RUNNING_STATUSES,
+    Agreement,
+    AgreementForm,
+    Attachment,
+    AttachmentKind,
+    Case,
+    CaseEvent,
+    CaseHelper,
+    CaseStatus,
+    FollowUp,
+    HelperKind,
+    MediationSession,
+    Party,
+    PartyRole,
+    Performance,
+    Recusal,
+    Studio,
+)
+
+
+class InvalidTransition(DomainError):
+    pass
+
+
+# --- studio and numbers ----------------------------------------------------------------------
+
+
+def studio_for(community):
+    """The community's studio, created with sensible defaults the first time it is needed."""
+    studio = db.session.scalar(select(Studio).where(Studio.org_unit_id == community.id))
+    if studio is None:
+        short = community.name.removesuffix("社区").removesuffix("村")[:4] or community.name[:4]
+        studio = Studio(org_unit=community, name=_("%(name)s mediation studio", name=community.name),
+                        committee_name=_("%(name)s people's mediation committee", name=community.name),
+                        number_prefix=short + "调", number_format="{prefix}〔{year}〕第{seq:03d}号",
+                        follow_up_days=30, retention_years=10)
+        db.session.add(studio)
+        db.session.flush()
+    return studio
+
+
+def update_studio(actor, studio, data):
+    try:
+        data["number_format"].format(prefix="X", year=2026, seq=1)
+    except (KeyError, ValueError, IndexError) as error:
+        raise DomainError(_("The number format may only use {prefix}, {year} and {seq}."),
+                          field="number_format") from error
+    if "{seq" not in data["number_format"]:
+        raise DomainError(_("The number format must contain {seq}."), field="number_format")
+    for key in ("name", "committee_name", "number_prefix", "number_format", "follow_up_days", "retention_years"):
+        setattr(studio, key, data[key])
+    studio.address = data.get("address") or None
+    studio.phone = data.get("phone") or None
+    core_ops.log(actor, "mediation.studio_updated", studio, _("Studio settings saved"))
+    db.session.flush()
+
+
+def _next_seq(studio, year):
+    current = db.session.scalar(select(func.max(Case.seq)).where(Case.studio_id == studio.id, Case.year == year))
+    return (current or 0) + 1
+
+
+# --- timeline and transitions ----------------------------------------------------------------
+
+
+def record_event(case, actor, kind, summary="", from_status=None, to_status=None, data=None):
+    event = CaseEvent(case=case, actor_id=getattr(actor, "id", None), kind=kind, summary=str(summary),
+                      from_status=from_status, to_status=to_status, at=utcnow())
+    db.session.add(event)
+    core_ops.log(actor, f"mediation.{kind}", case, f"{case.number}: {summary}", data)
+    return event
+
+
+STATUS_REFUSALS = {
+    CaseStatus.archived: _l("Only a case that was followed up, or that was declined, referred out, ended without "
+                            "agreement or withdrawn, can be archived."),
+    CaseStatus.agreement_reached: _l("An agreement can only be recorded while the case is in mediation."),
+    CaseStatus.accepted: _l("Only a newly registered case can be accepted."),
+    CaseStatus.declined: _l("Only a newly registered case can be declined."),
+    CaseStatus.in_mediation: _l("Mediation can start only after the case was accepted."),
+    CaseStatus.followed_up: _l("A follow-up visit is recorded after an agreement was reached."),
+    CaseStatus.ended: _l("Only a case in mediation can end without agreement."),
+    CaseStatus.withdrawn: _l("This case can no longer be withdrawn."),
+    CaseStatus.referred: _l("This case can no longer be referred out."),
+}
+
+
+def require_transition(case, to_status):
+    to_status = CaseStatus(to_status)
+    if case.is_read_only:
+        raise InvalidTransition(_("This case is archived and can no longer be changed."))
+    if not case.allows(to_status):
+        raise InvalidTransition(
+            _("%(reason)s This case is %(status)s.", reason=STATUS_REFUSALS[to_status], status=case.status_enum.title))
+
+
+def transition(case, to_status, actor, kind, summary="", data=None):
+    require_transition(case, to_status)
+    before = case.status
+    case.status = str(to_status)
+    record_event(case, actor, kind, summary, from_status=before, to_status=str(to_status), data=data)
+    db.session.flush()
+
+
+def require_editable(case):
+    if case.is_read_only:
+        raise InvalidTransition(_("This case is archived and can no longer be changed."))
+
+
+# --- intake ----------------------------------------------------------------------------------
+
+
+def register_case(actor, community, data, parties, referred_by=None):
+    """Register a case (登记) with its parties. ``data`` holds the case fields, ``parties`` a list of dicts."""
+    if not [p for p in parties if p["role"] == PartyRole.applicant]:
+        raise DomainError(_("A case needs at least one applicant."))
+    studio = studio_for(community)
+    registered_on = data.get("registered_on") or local_today()
+    occurred_on = data.get("occurred_on")
+    if occurred_on and occurred_on > registered_on:
+        raise DomainError(_("The dispute cannot have started after the day it was registered."),
+                          field="occurred_on")
+    grid = data.get("grid")
+    building = data.get("building")
+    if grid is not None and not community.contains(grid):
+        raise DomainError(_("The grid does not belong to this community."), field="grid_id")
+    if building is not None and (grid is None or building.grid_id != grid.id):
+        raise DomainError(_("The building does not belong to the chosen grid."), field="building_id")
+    year = registered_on.year
+    for attempt in range(5):
+        seq = _next_seq(studio, year)
+        case = Case(
+            studio=studio, year=year, seq=seq, number=studio.format_number(year, seq), org_unit=community,
+            grid=grid, building=building, room=data.get("room") or None, address=data.get("address") or None,
+            source=str(data["source"]), category=str(data["category"]), summary=data["summary"],
+            requests=data.get("requests") or None, risk_level=str(data.get("risk_level") or "low"),
+            may_escalate=bool(data.get("may_escalate")), status=str(CaseStatus.registered),
+            occurred_on=occurred_on, registered_on=registered_on, registered_by_id=getattr(actor, "id", None),
+            referred_by_id=getattr(referred_by, "id", None),
+        )
+        for position, party in enumerate(parties):
+            case.parties.append(Party(position=position, **party))
+        try:
+            with db.session.begin_nested():
+                db.session.add(case)
+                db.session.flush()
+        except IntegrityError:
+            # another mediator took the same number at the same moment: take the next one
+            if case in db.session:
+                db.session.expunge(case)
+            if attempt == 4:
+                raise
+            continue
+        break
+    record_event(case, actor, "registered", _("Case registered"), to_status=str(CaseStatus.registered),
+                 data={"parties": len(parties), "source": case.source, "category": case.category})
+    db.session.flush()
+    return case
+
+
+def related_cases(case=None, names=(), phones=(), addresses=(), scope_ids=None, limit=20):
+    """Earlier cases that name one of these parties (by name or phone) or this address."""
+    if case is not None:
+        names = [p.name for p in case.parties]
+        phones = [p.phone for p in case.parties if p.phone]
+        addresses = [a for a in [case.address] + [p.address for p in case.parties] if a]
+    names = {n.strip() for n in names if n and n.strip()}
+    phones = {p for p in phones if p}
+    addresses = {a.strip() for a in addresses if a and len(a.strip()) >= 4}
+    conditions = []
+    if names:
+        conditions.append(Party.name.in_(names))
+    if phones:
+        conditions.append(Party.phone.in_(phones))
+    if addresses:
+        conditions.append(Party.address.in_(addresses))
+    if not conditions and not addresses:
+        return []
+    party_cases = select(Party.case_id).where(or_(*conditions)) if conditions else None
+    where = []
+    if party_cases is not None:
+        where.append(Case.id.in_(party_cases))
+    if addresses:
+        where.append(Case.address.in_(addresses))
+    query = select(Case).where(or_(*where)).order_by(Case.id.desc()).limit(limit)
+    if case is not None:
+        query = query.where(Case.id != case.id)
+    if scope_ids is not None:
+        query = query.where(Case.org_unit_id.in_(scope_ids))
+    return db.session.scalars(query).all()
+
+
+# --- acceptance and other first decisions ----------------------------------------------------
+
+
+def accept_case(actor, case, presiding_mediator, accepted_on=None):
+    require_transition(case, CaseStatus.accepted)
+    if presiding_mediator is None or not presiding_mediator.has_role("mediator"):
+        raise DomainError(_("Choose a mediator to preside over the case."), field="presiding_mediator_id")
+    accepted_on = accepted_on or local_today()
+    if accepted_on < case.registered_on:
+        raise DomainError(_("A case cannot be accepted before it was registered."), field="accepted_on")
+    case.presiding_mediator = presiding_mediator
+    case.accepted_on = accepted_on
+    case.due_on = accepted_on + timedelta(days=30)
+    transition(case, CaseStatus.accepted, actor, "accepted",
+               _("Accepted; presiding mediator %(name)s", name=presiding_mediator.name),
+               {"presiding_mediator_id": presiding_mediator.id})
+    if presiding_mediator.id != getattr(actor, "id", None):
+        core_ops.notify(presiding_mediator, _l("You preside over case %(number)s.", number=case.number),
+                        f"/mediation/cases/{case.id}")
+    _notify_referrer(case, actor)
+
+
+def decline_case(actor, case, reason):
+    require_transition(case, CaseStatus.declined)
+    case.decline_reason = reason
+    case.closed_on = local_today()
+    transition(case, CaseStatus.declined, actor, "declined", _("Declined: %(reason)s", reason=reason))
+    _notify_referrer(case, actor)
+
+
+def refer_case(actor, case, to, note=None):
+    require_transition(case, CaseStatus.referred)
+    case.referred_to = to
+    case.referral_note = note or None
+    case.closed_on = local_today()
+    transition(case, CaseStatus.referred, actor, "referred", _("Referred out to %(to)s", to=to))
+    _notify_referrer(case, actor)
+
+
+def withdraw_case(actor, case, reason):
+    require_transition(case, CaseStatus.withdrawn)
+    case.withdraw_reason = reason
+    case.closed_on = local_today()
+    transition(case, CaseStatus.withdrawn, actor, "withdrawn", _("Withdrawn: %(reason)s", reason=reason))
+    _notify_referrer(case, actor)
+
+
+def _notify_referrer(case, actor):
+    if case.referred_by is not None and case.referred_by_id != getattr(actor, "id", None):
+        core_ops.notify(case.referred_by, _l("The case you reported (%(number)s) is now: %(status)s",
+                                             number=case.number, status=case.status_enum.title),
+                        f"/mediation/cases/{case.id}/status")
+
+
+# --- during mediation ------------------------------------------------------------------------
+
+
+def give_rights_notice(actor, case, given_on=None):
+    require_editable(case)
+    if case.status not in RUNNING_STATUSES:
+        raise InvalidTransition(_("The rights notice is given after the case was accepted and before mediation."))
+    given_on = given_on or local_today()
+    if case.accepted_on and given_on < case.accepted_on:
+        raise DomainError(_("The rights notice cannot be dated before the case was accepted."), field="given_on")
+    case.rights_notice_on = given_on
+    case.rights_notice_by_id = actor.id
+    record_event(case, actor, "rights_notice", _("Parties were told their rights and obligations"))
+    db.session.flush()
+
+
+def record_session(actor, case, data):
+    require_editable(case)
+    if case.status not in RUNNING_STATUSES:
+        raise InvalidTransition(_("Sessions are recorded while the case is accepted or in mediation."))
+    if case.rights_notice_on is None:
+        raise InvalidTransition(_("Give the parties the rights notice before the first session."))
+    if not data.get("is_open") and not data.get("closed_reason"):
+        raise DomainError(_("Say why the session is not open (privacy, or a party objected)."),
+                          field="closed_reason")
+    if case.accepted_on and data["started_at"].date() < case.accepted_on - timedelta(days=1):
+        raise DomainError(_("A session cannot take place before the case was accepted."), field="started_at")
+    fields = ("started_at", "place", "is_open", "closed_reason", "attendees", "applicant_statement",
+              "respondent_statement", "evidence", "outcome", "recorder")
+    session = MediationSession(case=case, created_by_id=actor.id, **{k: data.get(k) for k in fields})
+    if not session.is_open:
+        session.is_open = False
+    db.session.add(session)
+    if case.status == CaseStatus.accepted:
+        transition(case, CaseStatus.in_mediation, actor, "mediation_started", _("Mediation started"))
+    record_event(case, actor, "session_recorded",
+                 _("Session recorded (%(place)s)", place=session.place))
+    db.session.flush()
+    return session
+
+
+def extend_deadline(actor, case, until, reason, both_consent):
+    require_editable(case)
+    if case.status not in RUNNING_STATUSES or case.due_on is None:
+        raise InvalidTransition(_("Only a running case can be extended."))
+    if not both_consent:
+        raise DomainError(_("An extension needs the consent of both parties."), field="both_consent")
+    if until <= case.due_on:
+        raise DomainError(_("The new deadline must be later than the current one."), field="until")
+    before = case.due_on
+    case.due_on = until
+    case.extended = True
+    case.extension_reason = reason
+    record_event(case, actor, "extended", _("Deadline extended to %(until)s: %(reason)s",
+                                            until=until.isoformat(), reason=reason),
+                 data={"from": before.isoformat(), "to": until.isoformat()})
+    db.session.flush()
+
+
+def add_helper(actor, case, kind, user=None, name=None, organisation=None):
+    require_editable(case)
+    kind = HelperKind(kind)
+    if kind == HelperKind.co_mediator and (user is None or not user.has_role("mediator")):
+        raise DomainError(_("A co-mediator must be one of the studio's mediators."), field="user_id")
+    if user is not None and user.id in case.mediator_ids():
+        raise DomainError(_("%(name)s is already on this case.", name=user.name), field="user_id")
+    if user is None and not name:
+        raise DomainError(_("Enter the name of the person invited."), field="name")
+    helper = CaseHelper(case=case, kind=str(kind), user=user, name=user.name if user else name,
+                        organisation=organisation or None)
+    db.session.add(helper)
+    record_event(case, actor, "helper_added", _("%(kind)s %(name)s joined the case", kind=kind.title,
+                                                 name=helper.name))
+    db.session.flush()
+    return helper
+
+
+def conflict_warnings(case, mediator):
+    """Reasons a mediator might not be impartial: lives in a party's building, or was a party before."""
+    warnings = []
+    party_buildings = {p.building_id for p in case.parties if p.building_id}
+    # a mediator's home building is not stored on the account; we compare with parties of earlier cases
+    # who share the mediator's phone or name, which is also how "has been a party before" is found.
+    earlier = db.session.execute(
+        select(Party.case_id, Party.building_id, Case.number).join(Case)
+        .where(or_(Party.phone == mediator.phone, Party.name == mediator.name), Party.case_id != case.id)
+    ).all()
+    if earlier:
+        numbers = sorted({row.number for row in earlier})
+        warnings.append(_("%(name)s has been a party in case(s) %(numbers)s.", name=mediator.name,
+                          numbers=", ".join(numbers)))
+        if party_buildings & {row.building_id for row in earlier if row.building_id}:
+            warnings.append(_("%(name)s lives in the same building as a party.", name=mediator.name))
+    if mediator.phone in {p.phone for p in case.parties if p.phone} or mediator.name in {p.name for p in case.parties}:
+        warnings.append(_("%(name)s is a party of this case.", name=mediator.name))
+    return warnings
+
+
+def record_recusal(actor, case, mediator, replacement, requested_by, reason):
+    """A party asked a mediator to step aside: record it and put the replacement in their place."""
+    require_editable(case)
+    if case.status not in RUNNING_STATUSES:
+        raise InvalidTransition(_("Mediators are replaced while the case is accepted or in mediation."))
+    if replacement is None or not replacement.has_role("mediator"):
+        raise DomainError(_("Choose a mediator to take over."), field="replacement_id")
+    if replacement.id == mediator.id or replacement.id in case.mediator_ids():
+        raise DomainError(_("The replacement must be a mediator who is not yet on the case."),
+                          field="replacement_id")
+    if mediator.id == case.presiding_mediator_id:
+        case.presiding_mediator = replacement
+    else:
+        helper = next((h for h in case.helpers if h.user_id == mediator.id and h.active), None)
+        if helper is None:
+            raise DomainError(_("That person is not a mediator of this case."), field="mediator_id")
+        helper.active = False
+        db.session.add(CaseHelper(case=case, kind=helper.kind, user=replacement, name=replacement.name))
+    db.session.add(Recusal(case=case, mediator=mediator, replacement=replacement, requested_by=requested_by,
+                           reason=reason))
+    record_event(case, actor, "recusal", _("%(party)s asked %(old)s to step aside; %(new)s took over",
+                                           party=requested_by, old=mediator.name, new=replacement.name),
+                 data={"mediator_id": mediator.id, "replacement_id": replacement.id})
+    core_ops.notify(replacement, _l("You now mediate case %(number)s.", number=case.number),
+                    f"/mediation/cases/{case.id}")
+    db.session.flush()
+
+
+# --- outcomes --------------------------------------------------------------------------------
+
+
+def record_agreement(actor, case, data):
+    """A written agreement or an oral-agreement register entry; schedules the follow-up visit."""
+    require_transition(case, CaseStatus.agreement_reached)
+    if not case.sessions:
+        raise InvalidTransition(_("Record at least one session before the agreement."))
+    form = AgreementForm(data["form"])
+    if form == AgreementForm.oral and not data.get("oral_note"):
+        raise DomainError(_("An oral agreement needs the mediator's written note."), field="oral_note")
+    concluded_on = data["concluded_on"]
+    if case.accepted_on and concluded_on < case.accepted_on:
+        raise DomainError(_("The agreement cannot be dated before the case was accepted."), field="concluded_on")
+    deadline = data.get("performance_deadline")
+    if deadline and deadline < concluded_on:
+        raise DomainError(_("The performance deadline cannot be before the agreement date."),
+                          field="performance_deadline")
+    fields = ("facts", "issues", "responsibilities", "terms", "performance_method", "performance_place",
+              "performance_deadline", "oral_note")
+    agreement = Agreement(case=case, form=str(form), concluded_on=concluded_on, created_by_id=actor.id,
+                          **{k: data.get(k) or None for k in fields})
+    db.session.add(agreement)
+    case.closed_on = concluded_on
+    transition(case, CaseStatus.agreement_reached, actor, "agreement_reached",
+               _("%(form)s concluded", form=form.title), {"form": str(form)})
+    schedule_follow_up(actor, case, concluded_on + timedelta(days=case.studio.follow_up_days))
+    return agreement
+
+
+def update_agreement(actor, agreement, data):
+    case = agreement.case
+    require_editable(case)
+    if case.status != CaseStatus.agreement_reached:
+        raise InvalidTransition(_("The agreement can be corrected only until the follow-up visit."))
+    for key in ("facts", "issues", "responsibilities", "terms", "performance_method", "performance_place",
+                "performance_deadline", "oral_note"):
+        setattr(agreement, key, data.get(key) or None)
+    for key in ("facts", "issues", "terms"):
+        if not getattr(agreement, key):
+            raise DomainError(_("This field is required."), field=key)
+    record_event(case, actor, "agreement_updated", _("Agreement corrected"))
+    db.session.flush()
+
+
+def schedule_follow_up(actor, case, due_on):
+    follow_up = FollowUp(case=case, due_on=due_on, assigned_to_id=case.presiding_mediator_id)
+    db.session.add(follow_up)
+    record_event(case, actor, "follow_up_scheduled", _("Follow-up visit due on %(date)s", date=due_on.isoformat()))
+    db.session.flush()
+    return follow_up
+
+
+def end_without_agreement(actor, case, reason, other_routes):
+    require_transition(case, CaseStatus.ended)
+    if not other_routes:
+        raise DomainError(_("Record which other routes the parties were told about."), field="other_routes")
+    case.end_reason = reason
+    case.other_routes = other_routes
+    case.closed_on = local_today()
+    transition(case, CaseStatus.ended, actor, "ended", _("Ended without agreement: %(reason)s", reason=reason))
+    _notify_referrer(case, actor)
+
+
+def record_confirmation(actor, agreement, data):
+    """Judicial confirmation (司法确认): the application, then the court's result."""
+    case = agreement.case
+    require_editable(case)
+    if agreement.form != AgreementForm.written:
+        raise DomainError(_("Only a written agreement can be confirmed by a court."))
+    applied_on = data["applied_on"]
+    if applied_on < agreement.concluded_on:
+        raise DomainError(_("The application cannot be before the agreement."), field="applied_on")
+    if applied_on > agreement.confirmation_deadline():
+        raise DomainError(_("The 30 days for applying to the court ended on %(date)s.",
+                            date=agreement.confirmation_deadline().isoformat()), field="applied_on")
+    result = data.get("result") or "pending"
+    result_on = data.get("result_on")
+    if result != "pending" and result_on is None:
+        raise DomainError(_("Enter the date of the court's decision."), field="result_on")
+    if result_on and result_on < applied_on:
+        raise DomainError(_("The decision cannot be before the application."), field="result_on")
+    agreement.confirmation_applied_on = applied_on
+    agreement.confirmation_court = data["court"]
+    agreement.confirmation_result = result
+    agreement.confirmation_result_on = result_on if result != "pending" else None
+    record_event(case, actor, "judicial_confirmation",
+                 _("Judicial confirmation at %(court)s: %(result)s", court=data["court"],
+                   result=_confirmation_title(result)))
+    db.session.flush()
+
+
+def _confirmation_title(result):
+    from app.mediation.models import ConfirmationResult
+
+    return ConfirmationResult(result).title
+
+
+def record_follow_up(actor, follow_up, data):
+    case = follow_up.case
+    require_editable(case)
+    if follow_up.done_on is not None:
+        raise InvalidTransition(_("This follow-up visit has already been recorded."))
+    if case.status not in (CaseStatus.agreement_reached, CaseStatus.followed_up):
+        raise InvalidTransition(_("A follow-up visit is recorded after an agreement was reached."))
+    done_on = data["done_on"]
+    if done_on < case.agreement.concluded_on:
+        raise DomainError(_("The visit cannot be before the agreement."), field="done_on")
+    if done_on > local_today():
+        raise DomainError(_("The visit cannot be in the future."), field="done_on")
+    for key in ("done_on", "method", "performance", "applicant_satisfaction", "respondent_satisfaction",
+                "flare_up", "lawsuit", "note"):
+        setattr(follow_up, key, data.get(key))
+    follow_up.done_by_id = actor.id
+    summary = _("Follow-up visit: %(performance)s", performance=Performance(follow_up.performance).title)
+    if case.status == CaseStatus.agreement_reached:
+        transition(case, CaseStatus.followed_up, actor, "followed_up", summary, {"performance": follow_up.performance})
+    else:
+        record_event(case, actor, "followed_up", summary)
+    if data.get("next_visit_on"):
+        schedule_follow_up(actor, case, data["next_visit_on"])
+    db.session.flush()
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+IMAGE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp"),
+               "GIF": ("image/gif", ".gif")}
+PDF_TYPE = ("application/pdf", ".pdf")
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def sniff(data):
+    """The real type of an uploaded file, from its content: an image Pillow can open, or a PDF."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if data.startswith(b"%PDF-"):
+        return PDF_TYPE
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            return IMAGE_TYPES.get(image.format)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+
+
+def add_attachment(actor, case, kind, file_storage, title=None):
+    require_editable(case)
+    data = file_storage.read(MAX_ATTACHMENT_BYTES + 1)
+    if not data:
+        raise DomainError(_("The file is empty."), field="file")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise DomainError(_("The file is larger than %(mb)s MB.", mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)),
+                          field="file")
+    detected = sniff(data)
+    if detected is None:
+        raise DomainError(_("Only photos (JPEG, PNG, WebP, GIF) and PDF documents can be attached."), field="file")
+    content_type, extension = detected
+    kind = AttachmentKind(kind)
+    if kind == AttachmentKind.photo and content_type == PDF_TYPE[0]:
+        raise DomainError(_("A photo must be an image file."), field="file")
+    stored_name = secrets.token_hex(16) + extension
+    folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "mediation")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, stored_name), "wb") as fh:
+        fh.write(data)
+    filename = re.sub(r"[\\/\x00-\x1f]", "_", file_storage.filename or "file")[-200:]
+    attachment = Attachment(case=case, kind=str(kind), title=title or None, filename=filename,
+                            stored_name=stored_name, content_type=content_type, size=len(data),
+                            uploaded_by_id=actor.id)
+    db.session.add(attachment)
+    record_event(case, actor, "attachment_added", _("%(kind)s attached: %(name)s", kind=kind.title, name=filename))
+    db.session.flush()
+    return attachment
+
+
+def attachment_path(attachment):
+    return os.path.join(current_app.config["UPLOAD_FOLDER"], "mediation", attachment.stored_name)
+
+
+# --- case file and archive -------------------------------------------------------------------
+
+class FileItem:
+    def __init__(self, key, title, required, present):
+        self.key, self.title, self.required, self.present = key, title, required, present
+
+
+def file_checklist(case):
+    """What the case file (卷宗) must and may hold, and what is there."""
+    kinds = {a.kind for a in case.attachments}
+    ends_with_agreement = case.agreement is not None
+    parties_identified = bool(case.parties) and (
+        all(p.id_number for p in case.parties) or AttachmentKind.party_id in kinds)
+    decided_only = case.status in (CaseStatus.declined, CaseStatus.referred) or (
+        case.status == CaseStatus.archived and case.accepted_on is None)
+    items = [
+        FileItem("intake", _l("Application or intake register"), True, True),
+        FileItem("rights_notice", _l("Rights notice"), not decided_only, case.rights_notice_on is not None),
+        FileItem("party_id", _l("Parties' identity"), True, parties_identified),
+        FileItem("sessions", _l("Session record(s)"), not decided_only and case.status != CaseStatus.withdrawn,
+                 bool(case.sessions)),
+        FileItem("agreement", _l("Mediation agreement"), ends_with_agreement, ends_with_agreement),
+        FileItem("back_cover", _l("Back cover"), True, True),
+        FileItem("power_of_attorney", _l("Power of attorney"), False, AttachmentKind.power_of_attorney in kinds),
+        FileItem("investigation", _l("Investigation record"), False, AttachmentKind.investigation in kinds),
+        FileItem("evidence", _l("Evidence"), False, bool(kinds & {AttachmentKind.evidence, AttachmentKind.photo})),
+        FileItem("receipts", _l("Performance receipts"), False, AttachmentKind.receipt in kinds),
+        FileItem("follow_up", _l("Follow-up record"), ends_with_agreement,
+                 any(f.done_on for f in case.follow_ups)),
+        FileItem("court_papers", _l("Court confirmation papers"), False, AttachmentKind.court_papers in kinds),
+    ]
+    if ends_with_agreement and case.agreement.form == AgreementForm.written:
+        items.insert(5, FileItem("signed_agreement", _l("Signed agreement (scan)"), True,
+                                 AttachmentKind.signed_agreement in kinds))
+    return items
+
+
+def missing_file_items(case):
+    return [item for item in file_checklist(case) if item.required and not item.present]
+
+
+def archive_case(actor, case):
+    require_transition(case, CaseStatus.archived)
+    missing = missing_file_items(case)
+    if missing:
+        raise InvalidTransition(_("The case file is missing: %(items)s.", items="、".join(str(i.title)
+                                                                                        for i in missing)))
+    now = utcnow()
+    today = local_today()
+    case.archived_at = now
+    case.archived_by_id = actor.id
+    case.file_number = case.number
+    case.retention_until = today.replace(year=today.year + case.studio.retention_years)
+    transition(case, CaseStatus.archived, actor, "archived",
+               _("Archived; kept until %(date)s", date=case.retention_until.isoformat()))
+
+
+# --- confidentiality -------------------------------------------------------------------------
+
+def log_full_view(actor, case):
+    """Every view of a case's full details is in the audit log."""
+    core_ops.log(actor, "mediation.case_viewed", case, _("Viewed case %(number)s", number=case.number),
+                 {"private": case.can_see_private(actor)})
+
+
+def mediators_for(community):
+    """Active mediators who may work on the community's cases: attached to it, under it, or above it."""
+    under = select(OrgUnit.id).where(OrgUnit.path.startswith(community.path, autoescape=True))
+    return db.session.scalars(
+        select(User).where(User.active.is_(True), User.role_rows.any(UserRole.role == "mediator"),
+                           or_(User.org_unit_id.in_(community.ancestor_ids), User.org_unit_id.in_(under)))
+        .order_by(User.name)
+    ).all()
