@@ -36,3 +36,14 @@ def local_today():
     from flask import current_app
 
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def as_local(value):
+    """A naive date-time typed by a user is community time (Asia/Shanghai): make it aware."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))

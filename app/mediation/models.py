@@ -618,6 +618,10 @@ class Agreement(db.Model):
         return AgreementForm(self.form)
 
     @property
+    def confirmation_result_enum(self):
+        return ConfirmationResult(self.confirmation_result) if self.confirmation_result else None
+
+    @property
     def copies(self):
         """One copy per party plus one for the file."""
         return len(self.case.parties) + 1
@@ -655,6 +659,10 @@ class FollowUp(db.Model):
 
     def is_overdue(self, today):
         return self.done_on is None and self.due_on < today
+
+    @property
+    def performance_enum(self):
+        return Performance(self.performance) if self.performance else None
 
 
 class Attachment(db.Model):

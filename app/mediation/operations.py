@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core import operations as core_ops
 from app.core.models import OrgUnit, User, UserRole
 from app.core.operations import DomainError
-from app.core.types import local_today, utcnow
+from app.core.types import as_local, local_today, utcnow
 from app.extensions import db
 from app.mediation.models import (
     RUNNING_STATUSES,
@@ -289,7 +289,8 @@ def record_session(actor, case, data):
     if not data.get("is_open") and not data.get("closed_reason"):
         raise DomainError(_("Say why the session is not open (privacy, or a party objected)."),
                           field="closed_reason")
-    if case.accepted_on and data["started_at"].date() < case.accepted_on - timedelta(days=1):
+    data = dict(data, started_at=as_local(data["started_at"]))
+    if case.accepted_on and data["started_at"].date() < case.accepted_on:
         raise DomainError(_("A session cannot take place before the case was accepted."), field="started_at")
     fields = ("started_at", "place", "is_open", "closed_reason", "attendees", "applicant_statement",
               "respondent_statement", "evidence", "outcome", "recorder")

@@ -1,14 +1,609 @@
-"""The mediation studio (调解工作室)."""
+"""The mediation studio (调解工作室): thin views over app.mediation.operations."""
 
-from flask import Blueprint, render_template
+from datetime import timedelta
 
-from app.core.permissions import roles_required
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app.core import permissions
+from app.core.forms import choices
+from app.core.models import Building, OrgUnit, UnitKind, User
+from app.core.operations import DomainError
+from app.core.permissions import roles_required, scope_query
 from app.core.roles import Role
+from app.core.types import local_today
+from app.extensions import db
+from app.mediation import forms
+from app.mediation import operations as ops
+from app.mediation.models import (
+    RUNNING_STATUSES,
+    AgreementForm,
+    Attachment,
+    Case,
+    CaseStatus,
+    FollowUp,
+    MediationSession,
+    Party,
+    PartyRole,
+)
 
 bp = Blueprint("mediation", __name__)
 
+staff_required = roles_required(Role.mediator, Role.admin)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def load_case(case_id, rule="can_view"):
+    """The case if the current user may see it this way; 404 otherwise (no hint that it exists)."""
+    case = db.session.scalar(
+        select(Case).where(Case.id == case_id).options(
+            selectinload(Case.parties), selectinload(Case.helpers), selectinload(Case.sessions),
+            selectinload(Case.follow_ups), selectinload(Case.attachments), selectinload(Case.agreement),
+            selectinload(Case.recusals)))
+    if case is None or not getattr(case, rule)(current_user):
+        abort(404)
+    return case
+
+
+def require(allowed):
+    if not allowed:
+        abort(403)
+
+
+def apply_error(form, error):
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+def communities_for(user):
+    query = scope_query(select(OrgUnit).where(OrgUnit.kind.in_(["community", "village"])), OrgUnit.id, user)
+    communities = db.session.scalars(query.order_by(OrgUnit.path)).all()
+    if not communities and user.community is not None:
+        communities = [user.community]
+    return communities
+
+
+def case_url(case):
+    return url_for("mediation.show", case_id=case.id)
+
+
+def run(form, case, operation, message):
+    """Validate the form, run the operation; on success commit, flash and go back to the case."""
+    if form.validate_on_submit():
+        try:
+            operation()
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(case_url(case))
+    return None
+
+
+def action_page(case, form, title, fields, submit, note=None, status=200):
+    return render_template("mediation/action.html", case=case, form=form, title=title, fields=fields,
+                           submit=submit, note=note), status
+
+
+# --- list and search -------------------------------------------------------------------------
+
 
 @bp.get("/")
-@roles_required(Role.mediator, Role.admin)
+@staff_required
 def index():
-    return render_template("mediation/index.html")
+    form = forms.CaseFilterForm(request.args)
+    mediators = db.session.scalars(
+        scope_query(select(User).where(User.role_rows.any(role="mediator")), User.org_unit_id)
+        .order_by(User.name)).all()
+    form.mediator.choices = choices([(0, _("(all)"))] + [(u.id, u.name) for u in mediators])
+    grids = db.session.scalars(scope_query(select(OrgUnit).where(OrgUnit.kind == UnitKind.grid), OrgUnit.id)
+                               .order_by(OrgUnit.path)).all()
+    form.grid.choices = choices([(0, _("(all)"))] + [(g.id, g.name) for g in grids])
+    query = scope_query(select(Case), Case.org_unit_id)
+    today = local_today()
+    if form.validate():
+        if form.status.data:
+            query = query.where(Case.status == form.status.data)
+        if form.category.data:
+            query = query.where(Case.category == form.category.data)
+        if form.mediator.data:
+            query = query.where(Case.presiding_mediator_id == form.mediator.data)
+        if form.grid.data:
+            query = query.where(Case.grid_id == form.grid.data)
+        if form.overdue.data:
+            query = query.where(Case.status.in_([str(s) for s in RUNNING_STATUSES]),
+                                Case.due_on <= today + timedelta(days=5))
+        if form.q.data:
+            like = f"%{form.q.data}%"
+            party_match = select(Party.case_id).where(or_(Party.name.like(like), Party.phone.like(like),
+                                                          Party.address.like(like)))
+            query = query.where(or_(Case.number.like(like), Case.address.like(like), Case.id.in_(party_match)))
+    query = query.options(selectinload(Case.parties), selectinload(Case.presiding_mediator)).order_by(Case.id.desc())
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    due_visits = db.session.scalars(
+        select(FollowUp).join(Case).where(FollowUp.done_on.is_(None), FollowUp.assigned_to_id == current_user.id,
+                                          FollowUp.due_on <= today + timedelta(days=7))
+        .options(selectinload(FollowUp.case)).order_by(FollowUp.due_on).limit(20)).all()
+    return render_template("mediation/index.html", form=form, page=page, today=today, due_visits=due_visits)
+
+
+# --- intake ----------------------------------------------------------------------------------
+
+
+def prepare_case_form(form, community):
+    grids = db.session.scalars(select(OrgUnit).where(OrgUnit.parent_id == community.id, OrgUnit.kind == "grid")
+                               .order_by(OrgUnit.name)).all()
+    form.grid_id.choices = choices([(0, "—")] + [(g.id, g.name) for g in grids])
+    buildings = db.session.scalars(select(Building).where(Building.grid_id.in_([g.id for g in grids]))
+                                   .options(selectinload(Building.grid)).order_by(Building.grid_id, Building.id)).all()
+    form.building_id.choices = choices([(0, "—")] + [(b.id, f"{b.grid.name} {b.name}") for b in buildings])
+    if not form.is_submitted():
+        form.registered_on.data = local_today()
+        roles = [PartyRole.applicant, PartyRole.respondent]
+        for entry, role in zip(form.parties, roles, strict=False):
+            entry.form.role.data = str(role)
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@staff_required
+def new_case():
+    communities = communities_for(current_user)
+    if not communities:
+        abort(403)
+    community_id = request.values.get("community_id", type=int) or communities[0].id
+    community = next((c for c in communities if c.id == community_id), None)
+    if community is None:
+        abort(404)
+    form = forms.CaseForm()
+    prepare_case_form(form, community)
+    if request.method == "POST" and "add_party" in request.form:
+        form.parties.append_entry({"role": str(PartyRole.other)})
+        return render_template("mediation/new.html", form=form, community=community, communities=communities,
+                               related=[])
+    related = []
+    if request.method == "POST" and "check" in request.form:
+        form.validate()
+        rows = form.party_rows()
+        related = ops.related_cases(names=[r.form.name.data for r in rows],
+                                    phones=[r.form.phone.data for r in rows],
+                                    addresses=[form.address.data] + [r.form.address.data for r in rows],
+                                    scope_ids=permissions.visible_unit_ids(current_user))
+        if not related:
+            flash(_("No earlier cases name these parties or this address."), "info")
+        return render_template("mediation/new.html", form=form, community=community, communities=communities,
+                               related=related)
+    if form.validate_on_submit():
+        grid = db.session.get(OrgUnit, form.grid_id.data) if form.grid_id.data else None
+        building = db.session.get(Building, form.building_id.data) if form.building_id.data else None
+        data = {key: getattr(form, key).data for key in ("source", "category", "summary", "requests", "risk_level",
+                                                          "may_escalate", "occurred_on", "registered_on", "room",
+                                                          "address")}
+        data.update(grid=grid, building=building)
+        parties = [{key: entry.form[key].data or None for key in ("role", "name", "sex", "phone", "id_number",
+                                                                   "address", "representative")}
+                   for entry in form.party_rows()]
+        try:
+            case = ops.register_case(current_user, community, data, parties)
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Case %(number)s registered.", number=case.number), "success")
+            return redirect(case_url(case))
+    return render_template("mediation/new.html", form=form, community=community, communities=communities,
+                           related=related)
+
+
+# --- the case page ---------------------------------------------------------------------------
+
+
+@bp.get("/cases/<int:case_id>")
+@staff_required
+def show(case_id):
+    case = load_case(case_id)
+    ops.log_full_view(current_user, case)
+    db.session.commit()
+    related = ops.related_cases(case, scope_ids=permissions.visible_unit_ids(current_user))
+    return render_template("mediation/show.html", case=case, today=local_today(), related=related,
+                           checklist=ops.file_checklist(case), missing=ops.missing_file_items(case),
+                           private=case.can_see_private(current_user), AgreementForm=AgreementForm,
+                           CaseStatus=CaseStatus, archive_form=forms.ConfirmForm(),
+                           rights_form=forms.RightsNoticeForm(given_on=local_today()))
+
+
+@bp.get("/cases/<int:case_id>/status")
+def status(case_id):
+    if not current_user.is_authenticated:
+        from app.extensions import login_manager
+
+        return login_manager.unauthorized()
+    case = load_case(case_id, "can_view_status")
+    return render_template("mediation/status.html", case=case)
+
+
+# --- first decisions -------------------------------------------------------------------------
+
+
+def mediator_choices(case):
+    return choices([(u.id, u.name) for u in ops.mediators_for(case.org_unit)])
+
+
+@bp.route("/cases/<int:case_id>/accept", methods=["GET", "POST"])
+@staff_required
+def accept(case_id):
+    case = load_case(case_id)
+    require(case.can_manage(current_user))
+    form = forms.AcceptForm()
+    form.presiding_mediator_id.choices = mediator_choices(case)
+    if not form.is_submitted():
+        form.accepted_on.data = local_today()
+        form.presiding_mediator_id.data = current_user.id
+
+    def operation():
+        mediator = db.session.get(User, form.presiding_mediator_id.data)
+        ops.accept_case(current_user, case, mediator, form.accepted_on.data)
+
+    done = run(form, case, operation, _("Case %(number)s accepted.", number=case.number))
+    if done:
+        return done
+    warnings = []
+    if form.presiding_mediator_id.data:
+        mediator = db.session.get(User, form.presiding_mediator_id.data)
+        if mediator is not None:
+            warnings = ops.conflict_warnings(case, mediator)
+    return action_page(case, form, _("Accept the case"), ["presiding_mediator_id", "accepted_on"], _("Accept"),
+                       note=" ".join(warnings) or None)
+
+
+@bp.route("/cases/<int:case_id>/decline", methods=["GET", "POST"])
+@staff_required
+def decline(case_id):
+    case = load_case(case_id)
+    require(case.can_manage(current_user))
+    form = forms.ReasonForm()
+    done = run(form, case, lambda: ops.decline_case(current_user, case, form.reason.data),
+               _("Case %(number)s declined.", number=case.number))
+    return done or action_page(case, form, _("Decline the case"), ["reason"], _("Decline"))
+
+
+@bp.route("/cases/<int:case_id>/refer", methods=["GET", "POST"])
+@staff_required
+def refer(case_id):
+    case = load_case(case_id)
+    require(case.can_manage(current_user))
+    form = forms.ReferForm()
+    done = run(form, case, lambda: ops.refer_case(current_user, case, form.referred_to.data, form.note.data),
+               _("Case %(number)s referred out.", number=case.number))
+    return done or action_page(case, form, _("Refer the case out"), ["referred_to", "note"], _("Refer out"))
+
+
+@bp.route("/cases/<int:case_id>/withdraw", methods=["GET", "POST"])
+@staff_required
+def withdraw(case_id):
+    case = load_case(case_id)
+    require(case.can_manage(current_user))
+    form = forms.ReasonForm()
+    done = run(form, case, lambda: ops.withdraw_case(current_user, case, form.reason.data),
+               _("Case %(number)s withdrawn.", number=case.number))
+    return done or action_page(case, form, _("Record a withdrawal"), ["reason"], _("Withdraw"),
+                               note=_("Mediation is voluntary: a party may withdraw at any time."))
+
+
+# --- mediation -------------------------------------------------------------------------------
+
+
+@bp.post("/cases/<int:case_id>/rights-notice")
+@staff_required
+def rights_notice(case_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user))
+    form = forms.RightsNoticeForm()
+    done = run(form, case, lambda: ops.give_rights_notice(current_user, case, form.given_on.data),
+               _("The rights notice is recorded."))
+    return done or action_page(case, form, _("Record the rights notice"), ["given_on"], _("Save"), status=200)
+
+
+@bp.get("/cases/<int:case_id>/rights-notice/print")
+@staff_required
+def print_rights_notice(case_id):
+    from app.mediation import documents
+
+    case = load_case(case_id)
+    ops.log_full_view(current_user, case)
+    db.session.commit()
+    return documents.rights_notice_html(case)
+
+
+@bp.route("/cases/<int:case_id>/extend", methods=["GET", "POST"])
+@staff_required
+def extend(case_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user))
+    form = forms.ExtendForm()
+    done = run(form, case, lambda: ops.extend_deadline(current_user, case, form.until.data, form.reason.data,
+                                                        form.both_consent.data),
+               _("The deadline is extended."))
+    return done or action_page(case, form, _("Extend the one-month limit"), ["until", "reason", "both_consent"],
+                               _("Extend"))
+
+
+@bp.route("/cases/<int:case_id>/sessions/new", methods=["GET", "POST"])
+@staff_required
+def new_session(case_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user))
+    form = forms.SessionForm()
+    if not form.is_submitted():
+        form.recorder.data = current_user.name
+        form.place.data = case.studio.name
+    done = run(form, case, lambda: ops.record_session(current_user, case, dict(form.data)),
+               _("The session record is saved."))
+    if done:
+        return done
+    return render_template("mediation/session_form.html", case=case, form=form)
+
+
+@bp.get("/cases/<int:case_id>/sessions/<int:session_id>")
+@staff_required
+def show_session(case_id, session_id):
+    from app.mediation import documents
+
+    case = load_case(case_id)
+    session = db.session.get(MediationSession, session_id)
+    if session is None or session.case_id != case.id:
+        abort(404)
+    ops.log_full_view(current_user, case)
+    db.session.commit()
+    return documents.session_html(session)
+
+
+@bp.route("/cases/<int:case_id>/helpers/new", methods=["GET", "POST"])
+@staff_required
+def add_helper(case_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user))
+    form = forms.HelperForm()
+    form.user_id.choices = choices([(0, "—")] + [(c.value, c.label) for c in mediator_choices(case)])
+
+    def operation():
+        user = db.session.get(User, form.user_id.data) if form.user_id.data else None
+        ops.add_helper(current_user, case, form.kind.data, user, form.name.data, form.organisation.data)
+
+    done = run(form, case, operation, _("The person was added to the case."))
+    return done or action_page(case, form, _("Add a co-mediator or specialist"),
+                               ["kind", "user_id", "name", "organisation"], _("Add"))
+
+
+@bp.route("/cases/<int:case_id>/recusal", methods=["GET", "POST"])
+@staff_required
+def recusal(case_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user))
+    form = forms.RecusalForm()
+    on_case = [u for u in ops.mediators_for(case.org_unit) if u.id in case.mediator_ids()]
+    form.mediator_id.choices = choices([(u.id, u.name) for u in on_case])
+    form.replacement_id.choices = choices([(u.id, u.name) for u in ops.mediators_for(case.org_unit)
+                                           if u.id not in case.mediator_ids()])
+
+    def operation():
+        ops.record_recusal(current_user, case, db.session.get(User, form.mediator_id.data),
+                           db.session.get(User, form.replacement_id.data), form.requested_by.data, form.reason.data)
+
+    done = run(form, case, operation, _("The mediator was replaced."))
+    return done or action_page(case, form, _("Recusal: replace a mediator"),
+                               ["mediator_id", "replacement_id", "requested_by", "reason"], _("Replace"))
+
+
+# --- outcomes --------------------------------------------------------------------------------
+
+
+@bp.route("/cases/<int:case_id>/agreement", methods=["GET", "POST"])
+@staff_required
+def agreement(case_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user))
+    existing = case.agreement
+    form = forms.AgreementEditForm(obj=existing)
+    if not form.is_submitted() and existing is None:
+        form.concluded_on.data = local_today()
+        form.facts.data = case.summary
+    if existing is None:
+        operation = lambda: ops.record_agreement(current_user, case, dict(form.data))  # noqa: E731
+        message = _("The agreement is recorded; a follow-up visit is scheduled.")
+    else:
+        operation = lambda: ops.update_agreement(current_user, existing, dict(form.data))  # noqa: E731
+        message = _("The agreement is corrected.")
+    done = run(form, case, operation, message)
+    return done or render_template("mediation/agreement_form.html", case=case, form=form, agreement=existing)
+
+
+@bp.get("/cases/<int:case_id>/agreement/print")
+@staff_required
+def print_agreement(case_id):
+    from app.mediation import documents
+
+    case = load_case(case_id)
+    if case.agreement is None or case.agreement.form != AgreementForm.written:
+        abort(404)
+    ops.log_full_view(current_user, case)
+    db.session.commit()
+    return documents.agreement_html(case)
+
+
+@bp.get("/cases/<int:case_id>/agreement.pdf")
+@staff_required
+def agreement_pdf(case_id):
+    from app.mediation import documents
+
+    case = load_case(case_id)
+    if case.agreement is None or case.agreement.form != AgreementForm.written:
+        abort(404)
+    ops.log_full_view(current_user, case)
+    db.session.commit()
+    pdf = documents.agreement_pdf(case)
+    filename = f"agreement-{case.id}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/cases/<int:case_id>/confirmation", methods=["GET", "POST"])
+@staff_required
+def confirmation(case_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user) and case.agreement is not None)
+    form = forms.ConfirmationForm()
+    agreement_ = case.agreement
+    if not form.is_submitted() and agreement_.confirmation_applied_on:
+        form.applied_on.data = agreement_.confirmation_applied_on
+        form.court.data = agreement_.confirmation_court
+        form.result.data = agreement_.confirmation_result
+        form.result_on.data = agreement_.confirmation_result_on
+    done = run(form, case, lambda: ops.record_confirmation(current_user, agreement_, {
+        "applied_on": form.applied_on.data, "court": form.court.data, "result": form.result.data,
+        "result_on": form.result_on.data}), _("Judicial confirmation recorded."))
+    note = _("Apply by %(date)s (30 days after the agreement).",
+             date=agreement_.confirmation_deadline().isoformat())
+    return done or action_page(case, form, _("Judicial confirmation"), ["applied_on", "court", "result",
+                                                                          "result_on"], _("Save"), note=note)
+
+
+@bp.route("/cases/<int:case_id>/end", methods=["GET", "POST"])
+@staff_required
+def end(case_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user))
+    form = forms.EndForm()
+    if not form.is_submitted():
+        form.other_routes.data = _("A lawsuit at the people's court; arbitration; a complaint to the competent "
+                                   "administrative department.")
+    done = run(form, case, lambda: ops.end_without_agreement(current_user, case, form.reason.data,
+                                                              form.other_routes.data),
+               _("Mediation ended without agreement."))
+    return done or action_page(case, form, _("End mediation without agreement"), ["reason", "other_routes"],
+                               _("End mediation"))
+
+
+@bp.route("/cases/<int:case_id>/follow-ups/<int:follow_up_id>", methods=["GET", "POST"])
+@staff_required
+def follow_up(case_id, follow_up_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user))
+    visit = db.session.get(FollowUp, follow_up_id)
+    if visit is None or visit.case_id != case.id:
+        abort(404)
+    form = forms.FollowUpForm()
+    if not form.is_submitted():
+        form.done_on.data = local_today()
+    done = run(form, case, lambda: ops.record_follow_up(current_user, visit, dict(form.data)),
+               _("The follow-up visit is recorded."))
+    return done or render_template("mediation/follow_up_form.html", case=case, form=form, visit=visit)
+
+
+@bp.route("/cases/<int:case_id>/attachments/new", methods=["GET", "POST"])
+@staff_required
+def new_attachment(case_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user))
+    form = forms.AttachmentForm()
+    if not form.is_submitted() and request.args.get("kind"):
+        form.kind.data = request.args["kind"]
+    done = run(form, case, lambda: ops.add_attachment(current_user, case, form.kind.data, form.file.data,
+                                                       form.title.data),
+               _("The file is attached."))
+    return done or action_page(case, form, _("Attach a file"), ["kind", "title", "file"], _("Upload"))
+
+
+@bp.get("/cases/<int:case_id>/attachments/<int:attachment_id>")
+@staff_required
+def attachment(case_id, attachment_id):
+    case = load_case(case_id)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.case_id != case.id:
+        abort(404)
+    ops.log_full_view(current_user, case)
+    db.session.commit()
+    return send_file(ops.attachment_path(item), mimetype=item.content_type, download_name=item.filename,
+                     as_attachment=item.content_type == "application/pdf")
+
+
+@bp.post("/cases/<int:case_id>/archive")
+@staff_required
+def archive(case_id):
+    case = load_case(case_id)
+    require(case.can_edit(current_user))
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            ops.archive_case(current_user, case)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Case %(number)s is archived.", number=case.number), "success")
+    return redirect(case_url(case))
+
+
+# --- studio settings and figures -------------------------------------------------------------
+
+
+@bp.route("/studio", methods=["GET", "POST"])
+@staff_required
+def studio():
+    communities = communities_for(current_user)
+    community_id = request.values.get("community_id", type=int) or (communities[0].id if communities else None)
+    community = next((c for c in communities if c.id == community_id), None)
+    if community is None:
+        abort(404)
+    the_studio = ops.studio_for(community)
+    require(the_studio.can_edit(current_user))
+    form = forms.StudioForm(obj=the_studio)
+    if form.validate_on_submit():
+        try:
+            ops.update_studio(current_user, the_studio, form.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Studio settings saved."), "success")
+            return redirect(url_for(".studio", community_id=community.id))
+    db.session.commit()  # a studio created on first visit is kept
+    return render_template("mediation/studio.html", form=form, studio=the_studio, community=community,
+                           communities=communities)
+
+
+@bp.get("/stats")
+@staff_required
+def stats():
+    from app.mediation.stats import compute_figures
+
+    form = forms.StatsForm(request.args)
+    form.validate()
+    figures = compute_figures(current_user, form.date_from.data, form.date_to.data)
+    return render_template("mediation/stats.html", form=form, figures=figures)
+
+
+@bp.get("/stats.xlsx")
+@staff_required
+def stats_xlsx():
+    from app.mediation.stats import compute_figures, workbook
+
+    form = forms.StatsForm(request.args)
+    form.validate()
+    figures = compute_figures(current_user, form.date_from.data, form.date_to.data)
+    return Response(workbook(figures), headers={"Content-Disposition": 'attachment; filename="mediation-stats.xlsx"'},
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+

@@ -1,0 +1,124 @@
+"""Printable statutory documents of a mediation case: the written agreement (人民调解协议书, also as PDF),
+the rights and obligations notice (人民调解权利义务告知书) and the session record (调解笔录).
+
+The HTML pages are for the browser's print: a standalone layout (no navigation, no inline script or style, so
+the Content-Security-Policy holds) with app/static/css/print.css. The PDF is rendered by WeasyPrint from the same
+template and the same stylesheet, read from disk, with every fetch outside the static folder refused.
+
+These functions print full ID and phone numbers: the view must only call them for users who may see them
+(``case.can_see_private(user)``).
+"""
+
+import os
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+from flask_babel import format_datetime, get_locale
+
+from app.mediation.models import AgreementForm, PartyRole
+
+PRINT_CSS = os.path.join("css", "print.css")
+
+
+class DocumentError(ValueError):
+    """The case has nothing to print for this document (e.g. no written agreement)."""
+
+
+def _parties_by_role(case):
+    """Parties in the order of the law's forms: applicants, respondents, then other parties."""
+    order = {PartyRole.applicant: 0, PartyRole.respondent: 1, PartyRole.other: 2}
+    return sorted(case.parties, key=lambda p: (order.get(p.role, 3), p.position))
+
+
+def _written_agreement(case):
+    agreement = case.agreement
+    if agreement is None or agreement.form != AgreementForm.written:
+        raise DocumentError(f"case {case.number} has no written agreement")
+    return agreement
+
+
+def _recorder(case):
+    """Who recorded the agreement: the recorder of the last session, when one was named."""
+    for session in reversed(case.sessions):
+        if session.recorder:
+            return session.recorder
+    return None
+
+
+def _agreement_context(case, pdf):
+    agreement = _written_agreement(case)
+    return {"case": case, "agreement": agreement, "parties": _parties_by_role(case), "recorder": _recorder(case),
+            "pdf": pdf}
+
+
+def _agreement_page(case, pdf):
+    return render_template("mediation/print/agreement.html", **_agreement_context(case, pdf))
+
+
+def agreement_html(case):
+    """The written mediation agreement (人民调解协议书) as a print-ready page."""
+    return _agreement_page(case, pdf=False)
+
+
+def rights_notice_html(case):
+    """The rights and obligations notice (人民调解权利义务告知书), People's Mediation Law articles 23 and 24."""
+    return render_template("mediation/print/rights_notice.html", case=case, parties=_parties_by_role(case),
+                           pdf=False)
+
+
+def local_datetime(value):
+    """A date and time in the installation's time zone (Asia/Shanghai), the way the reader's language writes
+    it, to the minute: 2026年11月20日星期五 14:30 / Friday, November 20, 2026, 2:30 PM."""
+    locale = get_locale()
+    pattern = (str(locale.datetime_formats["medium"])
+               .replace("{1}", locale.date_formats["full"].pattern)
+               .replace("{0}", locale.time_formats["short"].pattern))
+    return format_datetime(value, pattern)
+
+
+def session_html(session):
+    """The session record (调解笔录) of one mediation session."""
+    case = session.case
+    return render_template("mediation/print/session.html", case=case, session=session,
+                           parties=_parties_by_role(case), started_at=local_datetime(session.started_at),
+                           pdf=False)
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def _static_folder():
+    return os.path.realpath(current_app.static_folder)
+
+
+def _local_url_fetcher(url, timeout=10, ssl_context=None):
+    """Only files inside the static folder (and data: URLs); never the network."""
+    from weasyprint import default_url_fetcher
+
+    parts = urlsplit(url)
+    if parts.scheme == "data":
+        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+    if parts.scheme == "file" and not parts.netloc:
+        path = os.path.realpath(unquote(parts.path))
+        if os.path.commonpath([path, _static_folder()]) == _static_folder() and os.path.isfile(path):
+            return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+    raise ValueError(f"refused to fetch {url!r} while rendering a PDF")
+
+
+def _render_pdf(html):
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    static = _static_folder()
+    base_url = static + os.sep
+    font_config = FontConfiguration()
+    with open(os.path.join(static, PRINT_CSS), encoding="utf-8") as fh:
+        stylesheet = CSS(string=fh.read(), base_url=base_url, url_fetcher=_local_url_fetcher,
+                         font_config=font_config)
+    return HTML(string=html, base_url=base_url, url_fetcher=_local_url_fetcher).write_pdf(
+        stylesheets=[stylesheet], font_config=font_config)
+
+
+def agreement_pdf(case):
+    """The written agreement as an A4 PDF, Chinese text embedded (Noto CJK / Source Han fonts)."""
+    return _render_pdf(_agreement_page(case, pdf=True))
