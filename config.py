@@ -66,6 +66,7 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
     PAGE_SIZE = 50
+    CASE_PAGE_SIZE = 25
     # Count SQL statements per request and expose them as X-Query-Count (benchmarks only).
     LINLI_COUNT_QUERIES = env_bool("LINLI_COUNT_QUERIES")
     # Registers the bare /_bench/floor route (benchmarks only).

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from app.core.models import Notification, User
 from app.core.operations import notify
 from app.extensions import db
+from app.mediation.models import Case
 from tests.conftest import ROLES
+from tests.mediation.factories import make_case
 
 LOGGED_IN = [r for r in ROLES if r != "anonymous"]
 
@@ -25,12 +27,20 @@ def rule(method="GET", ok=200, roles=LOGGED_IN, others=403, anonymous=302, data=
 
 
 ADMIN = ["admin"]
+STUDIO = ["admin", "mediator", "outsider"]
+
+
+def case_rule(method="GET", ok=200):
+    """A page of one case of community A: its studio's staff only; the outsider gets 404, the rest 403."""
+    return rule(method, ok=ok, roles=["admin", "mediator"], outsider=404)
 EVERYONE = dict(roles=LOGGED_IN, anonymous=200)
 
 
 # Arguments for URL rules with variables, filled from the world fixture.
 def url_args(world, ids):
     return {
+        "case_id": ids["case"], "session_id": ids["session"], "follow_up_id": ids["follow_up"],
+        "attachment_id": ids["attachment"],
         "parent_id": world.community_a, "unit_id": world.community_a, "grid_id": world.grid_a1,
         "building_id": world.building, "handling_unit_id": world.property_company,
         "user_id": world.users["volunteer"], "notification_id": ids["notification"],
@@ -66,7 +76,35 @@ ACCESS = {
     # an empty form comes back with its errors (200), changing nothing
     "admin.reset_password": rule("POST", roles=ADMIN),
     "admin.audit": rule(roles=ADMIN),
-    "mediation.index": rule(roles=["admin", "mediator", "outsider"]),
+    "mediation.index": rule(roles=STUDIO),
+    "mediation.new_case": rule(roles=STUDIO),
+    "mediation.studio": rule(roles=STUDIO),
+    "mediation.stats": rule(roles=STUDIO),
+    "mediation.stats_xlsx": rule(roles=STUDIO),
+    # the case belongs to community A: the outsider (a mediator of B) does not learn it exists
+    "mediation.show": case_rule(),
+    # the grid worker who reported the case sees its status, nobody else outside the studio
+    "mediation.status": rule(roles=["admin", "mediator", "grid_worker"], others=404),
+    "mediation.accept": case_rule(),
+    "mediation.decline": case_rule(),
+    "mediation.refer": case_rule(),
+    "mediation.withdraw": case_rule(),
+    "mediation.rights_notice": case_rule("POST"),  # the form comes back: the notice was given already
+    "mediation.print_rights_notice": case_rule(),
+    "mediation.extend": case_rule(),
+    "mediation.new_session": case_rule(),
+    "mediation.show_session": case_rule(),
+    "mediation.add_helper": case_rule(),
+    "mediation.recusal": case_rule(),
+    "mediation.agreement": case_rule(),
+    "mediation.print_agreement": case_rule(),
+    "mediation.agreement_pdf": case_rule(),
+    "mediation.confirmation": case_rule(),
+    "mediation.end": case_rule(),
+    "mediation.follow_up": case_rule(),
+    "mediation.new_attachment": case_rule(),
+    "mediation.attachment": case_rule(),
+    "mediation.archive": case_rule("POST", ok=302),  # refused with a message: no follow-up yet
     "grid.index": rule(roles=["admin", "grid_worker", "handler", "outsider"]),
     "volunteers.index": rule(roles=["admin", "coordinator", "volunteer"]),
 }
@@ -93,11 +131,14 @@ def url_for_rule(app, url_rule, args):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(app, client, login_as, world, role):
+    case_id = make_case(app, world, upto="agreement", referred_by_role="grid_worker")
     with app.app_context():
         mediator = db.session.get(User, world.users["mediator"])
         note = notify(mediator, "测试消息", "/notifications")
         db.session.commit()
-        ids = {"notification": note.id}
+        case = db.session.get(Case, case_id)
+        ids = {"notification": note.id, "case": case.id, "session": case.sessions[0].id,
+               "follow_up": case.follow_ups[0].id, "attachment": case.attachments[0].id}
     args = url_args(world, ids)
     login_as(role)
     rules = [r for r in app.url_map.iter_rules() if ACCESS.get(r.endpoint)]

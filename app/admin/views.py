@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.admin.forms import (
     AuditFilterForm,
@@ -20,10 +20,14 @@ from app.admin.forms import (
 from app.core import operations, permissions
 from app.core.forms import choices
 from app.core.models import AuditEntry, Building, HandlingUnit, OrgUnit, UnitKind, User
+from app.core.pagination import paginate
 from app.core.permissions import admin_required, scope_query
 from app.extensions import db
 
 bp = Blueprint("admin", __name__)
+
+# What audit entries are about (their target_type is the table name of the target).
+AUDIT_TARGETS = {"org_units", "buildings", "handling_units", "users", "mediation_cases", "mediation_studios"}
 
 
 @bp.before_request
@@ -181,11 +185,12 @@ def new_handling_unit(handling_unit_id=None):
 @bp.get("/users")
 def users():
     q = (request.args.get("q") or "").strip()[:60]
-    query = scope_query(select(User), User.org_unit_id).order_by(User.active.desc(), User.name)
+    query = (scope_query(select(User), User.org_unit_id).options(selectinload(User.org_unit))
+             .order_by(User.active.desc(), User.name))
     if q:
         like = f"%{q}%"
         query = query.where(or_(User.name.like(like), User.phone.like(like)))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
+    page = paginate(query, current_app.config["PAGE_SIZE"])
     return render_template("admin/users.html", page=page, q=q)
 
 
@@ -276,8 +281,7 @@ def reset_password(user_id):
 @bp.get("/audit")
 def audit():
     form = AuditFilterForm(request.args)
-    types = db.session.scalars(select(AuditEntry.target_type).where(AuditEntry.target_type.is_not(None))
-                               .distinct().order_by(AuditEntry.target_type)).all()
+    types = sorted(AUDIT_TARGETS)
     form.target_type.choices = choices([("", _("(all)"))] + [(t, t) for t in types])
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     # Entries about what the admin may see: actors inside the admin's scope, and system entries.
@@ -297,7 +301,7 @@ def audit():
         if form.date_to.data:
             query = query.where(AuditEntry.created_at < datetime.combine(form.date_to.data + timedelta(days=1),
                                                                           time.min, tz))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(query, current_app.config["PAGE_SIZE"])
     return render_template("admin/audit.html", form=form, page=page)
 
 

@@ -264,7 +264,11 @@ class User(UserMixin, db.Model):
 
 @login_manager.user_loader
 def load_user(token):
-    return db.session.scalar(select(User).where(User.login_token == token))
+    # one query for the user, their roles and their unit: every request needs all three
+    from sqlalchemy.orm import joinedload
+
+    return db.session.scalar(select(User).where(User.login_token == token)
+                             .options(joinedload(User.role_rows), joinedload(User.org_unit)))
 
 
 class AuditEntry(db.Model):
@@ -290,7 +294,8 @@ class Notification(db.Model):
     """An in-app message to one user, with a link to what it is about."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),
+                      Index("ix_notifications_user_id_id", "user_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 from app.core import operations
 from app.core.i18n import normalise
 from app.core.models import Notification
+from app.core.pagination import paginate
 from app.core.security import safe_next
 from app.extensions import csrf, db, limiter
 
@@ -36,9 +37,9 @@ def set_language():
 @bp.get("/notifications")
 @login_required
 def notifications():
-    page = db.paginate(
+    page = paginate(
         select(Notification).where(Notification.user_id == current_user.id).order_by(Notification.id.desc()),
-        per_page=current_app.config["PAGE_SIZE"],
+        current_app.config["PAGE_SIZE"],
     )
     return render_template("core/notifications.html", page=page)
 

@@ -91,18 +91,28 @@ def _static_folder():
     return os.path.realpath(current_app.static_folder)
 
 
-def _local_url_fetcher(url, timeout=10, ssl_context=None):
-    """Only files inside the static folder (and data: URLs); never the network."""
-    from weasyprint import default_url_fetcher
-
+def check_local_url(url):
+    """Refuse (``ValueError``) every URL but a file inside the static folder or a data: URL: rendering a
+    document never goes to the network nor reads other files."""
     parts = urlsplit(url)
     if parts.scheme == "data":
-        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-    if parts.scheme == "file" and not parts.netloc:
+        return url
+    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
         path = os.path.realpath(unquote(parts.path))
-        if os.path.commonpath([path, _static_folder()]) == _static_folder() and os.path.isfile(path):
-            return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+        static = _static_folder()
+        if os.path.commonpath([path, static]) == static and os.path.isfile(path):
+            return url
     raise ValueError(f"refused to fetch {url!r} while rendering a PDF")
+
+
+def _url_fetcher():
+    from weasyprint.urls import URLFetcher
+
+    class LocalURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            return super().fetch(check_local_url(url), headers)
+
+    return LocalURLFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
 
 
 def _render_pdf(html):
@@ -112,10 +122,10 @@ def _render_pdf(html):
     static = _static_folder()
     base_url = static + os.sep
     font_config = FontConfiguration()
+    url_fetcher = _url_fetcher()
     with open(os.path.join(static, PRINT_CSS), encoding="utf-8") as fh:
-        stylesheet = CSS(string=fh.read(), base_url=base_url, url_fetcher=_local_url_fetcher,
-                         font_config=font_config)
-    return HTML(string=html, base_url=base_url, url_fetcher=_local_url_fetcher).write_pdf(
+        stylesheet = CSS(string=fh.read(), base_url=base_url, url_fetcher=url_fetcher, font_config=font_config)
+    return HTML(string=html, base_url=base_url, url_fetcher=url_fetcher).write_pdf(
         stylesheets=[stylesheet], font_config=font_config)
 
 

@@ -12,6 +12,7 @@ from app.core import permissions
 from app.core.forms import choices
 from app.core.models import Building, OrgUnit, UnitKind, User
 from app.core.operations import DomainError
+from app.core.pagination import paginate
 from app.core.permissions import roles_required, scope_query
 from app.core.roles import Role
 from app.core.types import local_today
@@ -129,7 +130,7 @@ def index():
                                                           Party.address.like(like)))
             query = query.where(or_(Case.number.like(like), Case.address.like(like), Case.id.in_(party_match)))
     query = query.options(selectinload(Case.parties), selectinload(Case.presiding_mediator)).order_by(Case.id.desc())
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(query, current_app.config["CASE_PAGE_SIZE"])
     due_visits = db.session.scalars(
         select(FollowUp).join(Case).where(FollowUp.done_on.is_(None), FollowUp.assigned_to_id == current_user.id,
                                           FollowUp.due_on <= today + timedelta(days=7))
