@@ -98,8 +98,9 @@ class CaseForm(FlaskForm):
             if not entry.form.name.data:
                 entry.form.name.errors = list(entry.form.name.errors) + [_l("Enter the party's name.")]
                 ok = False
+        self.party_errors = []
         if not any(entry.form.role.data == PartyRole.applicant for entry in rows):
-            self.parties.errors = [_l("Enter at least one applicant.")]
+            self.party_errors.append(_l("Enter at least one applicant."))
             ok = False
         return ok
 

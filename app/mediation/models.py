@@ -290,8 +290,7 @@ class Case(db.Model):
         CheckConstraint("(status != 'archived') OR (archived_at IS NOT NULL)", name="archived_has_time"),
         CheckConstraint("(status != 'declined') OR (decline_reason IS NOT NULL)", name="declined_has_reason"),
         CheckConstraint("(status != 'referred') OR (referred_to IS NOT NULL)", name="referred_has_target"),
-        CheckConstraint("(status = 'registered' OR status = 'declined' OR status = 'referred' "
-                        "OR status = 'withdrawn') OR (presiding_mediator_id IS NOT NULL)",
+        CheckConstraint("(accepted_on IS NULL) OR (presiding_mediator_id IS NOT NULL)",
                         name="accepted_has_mediator"),
         Index("ix_mediation_cases_status_due", "status", "due_on"),
         Index("ix_mediation_cases_unit_created", "org_unit_id", "id"),
@@ -430,9 +429,13 @@ class Case(db.Model):
 
     # who may do what -----------------------------------------------------------------------
     def mediator_ids(self):
+        """The case's own mediators: the presiding one, active co-mediators, and whoever registered it
+        (responsible for it until another mediator presides)."""
         ids = {h.user_id for h in self.helpers if h.user_id and h.active}
         if self.presiding_mediator_id:
             ids.add(self.presiding_mediator_id)
+        elif self.registered_by_id:
+            ids.add(self.registered_by_id)
         return ids
 
     def is_case_mediator(self, user):

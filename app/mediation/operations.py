@@ -586,14 +586,13 @@ def file_checklist(case):
     ends_with_agreement = case.agreement is not None
     parties_identified = bool(case.parties) and (
         all(p.id_number for p in case.parties) or AttachmentKind.party_id in kinds)
-    decided_only = case.status in (CaseStatus.declined, CaseStatus.referred) or (
-        case.status == CaseStatus.archived and case.accepted_on is None)
+    # Mediation took place (sessions were held): then the rights notice and the records belong in the file.
+    mediated = bool(case.sessions) or ends_with_agreement or case.end_reason is not None
     items = [
         FileItem("intake", _l("Application or intake register"), True, True),
-        FileItem("rights_notice", _l("Rights notice"), not decided_only, case.rights_notice_on is not None),
+        FileItem("rights_notice", _l("Rights notice"), mediated, case.rights_notice_on is not None),
         FileItem("party_id", _l("Parties' identity"), True, parties_identified),
-        FileItem("sessions", _l("Session record(s)"), not decided_only and case.status != CaseStatus.withdrawn,
-                 bool(case.sessions)),
+        FileItem("sessions", _l("Session record(s)"), mediated, bool(case.sessions)),
         FileItem("agreement", _l("Mediation agreement"), ends_with_agreement, ends_with_agreement),
         FileItem("back_cover", _l("Back cover"), True, True),
         FileItem("power_of_attorney", _l("Power of attorney"), False, AttachmentKind.power_of_attorney in kinds),

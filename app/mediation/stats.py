@@ -6,7 +6,7 @@ Every figure is computed by the database with aggregate SQL: five queries whatev
 and follow-up visits describe those same cases (a cohort), so every rate compares like with like.
 
 Days between two dates are counted by the database too. There is no portable SQL for it (PostgreSQL
-subtracts dates, SQLite needs ``julianday``), so ``days_between`` is a small SQLAlchemy construct that
+subtracts dates, SQLite needs ``julianday``), so ``_DaysBetween`` is a small SQLAlchemy construct that
 is compiled differently per dialect: the choice happens when the statement is compiled for the engine
 that runs it, nothing is fetched case by case and no code reads ``db.engine.dialect`` by hand.
 """
@@ -14,7 +14,6 @@ that runs it, nothing is fetched case by case and no code reads ``db.engine.dial
 import io
 import unicodedata
 
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
@@ -38,31 +37,31 @@ from app.mediation.models import (
 
 __all__ = ["compute_figures", "workbook"]
 
-SUMMARY_SHEET = "汇总"
-PERCENT_FORMAT = "0.0%"
-DAYS_FORMAT = "0.0"
-SATISFIED = (str(Satisfaction.satisfied), str(Satisfaction.basically_satisfied))
+_SUMMARY_SHEET = "汇总"
+_PERCENT_FORMAT = "0.0%"
+_DAYS_FORMAT = "0.0"
+_SATISFIED = (str(Satisfaction.satisfied), str(Satisfaction.basically_satisfied))
 
 
 # --- days between two dates, per dialect ------------------------------------------------------
 
 
-class days_between(FunctionElement):  # noqa: N801 - used like a SQL function
-    """``days_between(start, end)``: whole days from the date ``start`` to the date ``end``."""
+class _DaysBetween(FunctionElement):
+    """``_DaysBetween(start, end)``: whole days from the date ``start`` to the date ``end``."""
 
     type = Integer()
     name = "days_between"
     inherit_cache = True
 
 
-@compiles(days_between)
+@compiles(_DaysBetween)
 def _days_between_default(element, compiler, **kw):
     # PostgreSQL (and the SQL standard for DATE columns): date - date is an integer number of days.
     start, end = list(element.clauses)
     return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
 
-@compiles(days_between, "sqlite")
+@compiles(_DaysBetween, "sqlite")
 def _days_between_sqlite(element, compiler, **kw):
     # SQLite keeps dates as ISO text; julianday() of two midnights differs by a whole number.
     start, end = list(element.clauses)
@@ -70,7 +69,7 @@ def _days_between_sqlite(element, compiler, **kw):
             " AS INTEGER)")
 
 
-@compiles(days_between, "mysql")
+@compiles(_DaysBetween, "mysql")
 def _days_between_mysql(element, compiler, **kw):
     start, end = list(element.clauses)
     return f"DATEDIFF({compiler.process(end, **kw)}, {compiler.process(start, **kw)})"
@@ -151,7 +150,7 @@ def compute_figures(user, date_from=None, date_to=None):
             _count_if(or_(has_agreement, ended)).label("finished"),
             _count_if(Case.status.not_in([str(s) for s in OPEN_STATUSES])).label("closed"),
             func.count(Case.closed_on).label("with_closed_on"),
-            func.coalesce(func.sum(days_between(Case.registered_on, Case.closed_on)), 0).label("days"),
+            func.coalesce(func.sum(_DaysBetween(Case.registered_on, Case.closed_on)), 0).label("days"),
         ).select_from(Case).outerjoin(Agreement, Agreement.case_id == Case.id),
         user, date_from, date_to)).one()
 
@@ -161,8 +160,8 @@ def compute_figures(user, date_from=None, date_to=None):
             func.count(FollowUp.id).label("due"),
             func.count(FollowUp.done_on).label("done"),
             _count_if(and_(done, FollowUp.performance == str(Performance.performed))).label("performed"),
-            (_count_if(and_(done, FollowUp.applicant_satisfaction.in_(SATISFIED)))
-             + _count_if(and_(done, FollowUp.respondent_satisfaction.in_(SATISFIED)))).label("satisfied"),
+            (_count_if(and_(done, FollowUp.applicant_satisfaction.in_(_SATISFIED)))
+             + _count_if(and_(done, FollowUp.respondent_satisfaction.in_(_SATISFIED)))).label("satisfied"),
             (_count_if(and_(done, FollowUp.applicant_satisfaction.is_not(None)))
              + _count_if(and_(done, FollowUp.respondent_satisfaction.is_not(None)))).label("answers"),
         ).select_from(FollowUp).join(Case, FollowUp.case_id == Case.id),
@@ -194,11 +193,6 @@ def compute_figures(user, date_from=None, date_to=None):
     }
 
 
-def percent(value):
-    """A rate for people: "97.8%" in the current locale, "—" when there is none."""
-    return "—" if value is None else format_percent(value, "#,##0.0%")
-
-
 # --- the workbook ---------------------------------------------------------------------------
 
 
@@ -212,14 +206,14 @@ def _summary_rows(figures):
         (_("Written agreements"), figures["written_agreements"], "0"),
         (_("Oral agreements"), figures["oral_agreements"], "0"),
         (_("Mediations concluded"), figures["finished_mediations"], "0"),
-        (_("Agreement rate"), figures["agreement_rate"], PERCENT_FORMAT),
+        (_("Agreement rate"), figures["agreement_rate"], _PERCENT_FORMAT),
         (_("Cases closed"), figures["closed_cases"], "0"),
-        (_("Settled within the community"), figures["settled_in_community_rate"], PERCENT_FORMAT),
-        (_("Average days to close"), figures["average_days_to_close"], DAYS_FORMAT),
+        (_("Settled within the community"), figures["settled_in_community_rate"], _PERCENT_FORMAT),
+        (_("Average days to close"), figures["average_days_to_close"], _DAYS_FORMAT),
         (_("Follow-up visits due"), figures["follow_up_due"], "0"),
         (_("Follow-up visits done"), figures["follow_up_done"], "0"),
-        (_("Agreement performance rate"), figures["follow_up_performed_rate"], PERCENT_FORMAT),
-        (_("Satisfaction rate"), figures["satisfaction_rate"], PERCENT_FORMAT),
+        (_("Agreement performance rate"), figures["follow_up_performed_rate"], _PERCENT_FORMAT),
+        (_("Satisfaction rate"), figures["satisfaction_rate"], _PERCENT_FORMAT),
     ]
 
 
@@ -262,7 +256,7 @@ def workbook(figures):
     bold = Font(bold=True)
     book = Workbook()
     summary = book.active
-    summary.title = SUMMARY_SHEET
+    summary.title = _SUMMARY_SHEET
     summary.append([_("Mediation statistics")])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append([])
@@ -287,11 +281,11 @@ def workbook(figures):
             cell.font = bold
         for member, count in rows:
             sheet.append([str(member.title), count, _rate(count, total)])
-            sheet.cell(row=sheet.max_row, column=3).number_format = PERCENT_FORMAT
+            sheet.cell(row=sheet.max_row, column=3).number_format = _PERCENT_FORMAT
         sheet.append([_("Total"), total, 1 if total else None])
         for cell in sheet[sheet.max_row]:
             cell.font = bold
-        sheet.cell(row=sheet.max_row, column=3).number_format = PERCENT_FORMAT
+        sheet.cell(row=sheet.max_row, column=3).number_format = _PERCENT_FORMAT
         sheet.freeze_panes = "A2"
         _set_widths(sheet)
 

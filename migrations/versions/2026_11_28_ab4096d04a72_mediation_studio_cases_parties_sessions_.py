@@ -77,7 +77,7 @@ def upgrade():
     sa.CheckConstraint("(status != 'archived') OR (archived_at IS NOT NULL)", name=op.f('ck_mediation_cases_archived_has_time')),
     sa.CheckConstraint("(status != 'declined') OR (decline_reason IS NOT NULL)", name=op.f('ck_mediation_cases_declined_has_reason')),
     sa.CheckConstraint("(status != 'referred') OR (referred_to IS NOT NULL)", name=op.f('ck_mediation_cases_referred_has_target')),
-    sa.CheckConstraint("(status = 'registered' OR status = 'declined' OR status = 'referred' OR status = 'withdrawn') OR (presiding_mediator_id IS NOT NULL)", name=op.f('ck_mediation_cases_accepted_has_mediator')),
+    sa.CheckConstraint("(accepted_on IS NULL) OR (presiding_mediator_id IS NOT NULL)", name=op.f('ck_mediation_cases_accepted_has_mediator')),
     sa.CheckConstraint("category IN ('marriage_family', 'neighbour', 'housing_homestead', 'contract', 'production_business', 'damages', 'forest_land', 'land_requisition', 'environment', 'labour', 'consumer', 'medical', 'traffic', 'property_management', 'other')", name=op.f('ck_mediation_cases_category')),
     sa.CheckConstraint("risk_level IN ('low', 'medium', 'high')", name=op.f('ck_mediation_cases_risk_level')),
     sa.CheckConstraint("source IN ('party_application', 'own_initiative', 'grid_report', 'hotline_12345', 'police_referral', 'court_referral', 'government_assignment')", name=op.f('ck_mediation_cases_source')),
