@@ -19,7 +19,12 @@ bp = Blueprint("core", __name__)
 def home():
     if not current_user.is_authenticated:
         return render_template("core/welcome.html")
-    return render_template("core/home.html")
+    mediation = None
+    if current_user.has_role("mediator"):
+        from app.mediation.operations import home_summary
+
+        mediation = home_summary(current_user)
+    return render_template("core/home.html", mediation=mediation)
 
 
 @bp.post("/language")

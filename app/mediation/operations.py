@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.core import operations as core_ops
 from app.core.models import OrgUnit, User, UserRole
@@ -635,6 +636,22 @@ def log_full_view(actor, case):
     """Every view of a case's full details is in the audit log."""
     core_ops.log(actor, "mediation.case_viewed", case, _("Viewed case %(number)s", number=case.number),
                  {"private": case.can_see_private(actor)})
+
+
+def home_summary(user):
+    """What a mediator's home page shows: follow-up visits due within a week and running cases that are
+    overdue or due within five days, among the cases the mediator works on."""
+    today = local_today()
+    visits = db.session.scalars(
+        select(FollowUp).where(FollowUp.done_on.is_(None), FollowUp.assigned_to_id == user.id,
+                               FollowUp.due_on <= today + timedelta(days=7))
+        .options(selectinload(FollowUp.case)).order_by(FollowUp.due_on).limit(10)).all()
+    cases = db.session.scalars(
+        select(Case).where(Case.presiding_mediator_id == user.id,
+                           Case.status.in_([str(s) for s in RUNNING_STATUSES]),
+                           Case.due_on <= today + timedelta(days=5))
+        .order_by(Case.due_on).limit(10)).all()
+    return {"today": today, "visits": visits, "cases": cases}
 
 
 def mediators_for(community):

@@ -131,10 +131,7 @@ def index():
             query = query.where(or_(Case.number.like(like), Case.address.like(like), Case.id.in_(party_match)))
     query = query.options(selectinload(Case.parties), selectinload(Case.presiding_mediator)).order_by(Case.id.desc())
     page = paginate(query, current_app.config["CASE_PAGE_SIZE"])
-    due_visits = db.session.scalars(
-        select(FollowUp).join(Case).where(FollowUp.done_on.is_(None), FollowUp.assigned_to_id == current_user.id,
-                                          FollowUp.due_on <= today + timedelta(days=7))
-        .options(selectinload(FollowUp.case)).order_by(FollowUp.due_on).limit(20)).all()
+    due_visits = ops.home_summary(current_user)["visits"]
     return render_template("mediation/index.html", form=form, page=page, today=today, due_visits=due_visits)
 
 

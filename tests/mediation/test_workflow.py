@@ -346,3 +346,24 @@ def test_case_numbers_count_up_per_studio_and_year(app, world):
         assert numbers == ["回龙调〔2026〕第001号", "回龙调〔2026〕第002号", "回龙调〔2026〕第003号"]
         assert db.session.get(Case, other).number == "东湖调〔2026〕第001号"
         assert CaseStatus(db.session.get(Case, other).status) == CaseStatus.registered
+
+
+def test_due_follow_ups_and_deadlines_on_the_mediators_home_page(app, client, login_as, world):
+    from datetime import timedelta
+
+    from app.core.types import local_today
+
+    visit_case = make_case(app, world, upto="agreement")
+    running = make_case(app, world, upto="accepted")
+    with app.app_context():
+        case = db.session.get(Case, visit_case)
+        case.follow_ups[0].due_on = local_today() - timedelta(days=2)
+        db.session.get(Case, running).due_on = local_today() + timedelta(days=3)
+        db.session.commit()
+        numbers = [db.session.get(Case, i).number for i in (visit_case, running)]
+    login_as("mediator")
+    text = page_text(client.get("/"))
+    assert numbers[0] in text and translated(app, "overdue") in text
+    assert numbers[1] in text
+    login_as("outsider")
+    assert numbers[0] not in page_text(client.get("/"))
