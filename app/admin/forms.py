@@ -41,7 +41,7 @@ class HandlingUnitForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[strip_filter],
+    name = StringField(_l("Full name"), filters=[strip_filter],
                        validators=[DataRequired(_l("Enter a name.")), Length(max=60)])
     roles = MultiCheckboxField(_l("Roles"), choices=choices((str(k), v) for k, v in ROLE_TITLES.items()),
                                validators=[DataRequired(_l("Choose at least one role."))])

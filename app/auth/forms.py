@@ -16,7 +16,7 @@ class LoginForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[strip_filter],
+    name = StringField(_l("Full name"), filters=[strip_filter],
                        validators=[DataRequired(_l("Enter your name.")), Length(max=60)])
     locale = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
 

@@ -5,14 +5,15 @@ The HTML pages are for the browser's print: a standalone layout (no navigation, 
 the Content-Security-Policy holds) with app/static/css/print.css. The PDF is rendered by WeasyPrint from the same
 template and the same stylesheet, read from disk, with every fetch outside the static folder refused.
 
-These functions print full ID and phone numbers: the view must only call them for users who may see them
-(``case.can_see_private(user)``).
+The agreement shows full ID and phone numbers only to a user who may see them (``case.can_see_private``: the
+case's mediators and admins); anyone else gets them masked, as on the case page. Called outside a request (a
+trusted server-side job), it prints them in full.
 """
 
 import os
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import format_datetime, get_locale
 
 from app.mediation.models import AgreementForm, PartyRole
@@ -45,10 +46,20 @@ def _recorder(case):
     return None
 
 
+def _shows_private(case):
+    """Full phone and ID numbers for the case's own mediators and admins (and server-side jobs); masked for
+    everyone else."""
+    if not has_request_context():
+        return True
+    from flask_login import current_user
+
+    return bool(case.can_see_private(current_user))
+
+
 def _agreement_context(case, pdf):
     agreement = _written_agreement(case)
     return {"case": case, "agreement": agreement, "parties": _parties_by_role(case), "recorder": _recorder(case),
-            "pdf": pdf}
+            "private": _shows_private(case), "pdf": pdf}
 
 
 def _agreement_page(case, pdf):

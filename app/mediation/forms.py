@@ -57,7 +57,7 @@ def text(label, max_length=120, needed=True, **kwargs):
 
 class PartyForm(Form):
     role = SelectField(_l("Role"), choices=choices(PartyRole.choices()))
-    name = text(_l("Name"), 60, needed=False)
+    name = text(_l("Full name"), 60, needed=False)
     sex = SelectField(_l("Sex"), choices=choices([("", "—")] + Sex.choices()), validators=[Optional()])
     phone = PhoneField(_l("Mobile number"), validators=[Optional(), MobileNumber()])
     id_number = StringField(_l("ID number"), filters=[upper_strip_filter], validators=[Optional(), IdNumber()],
