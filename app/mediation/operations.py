@@ -502,9 +502,10 @@ def record_follow_up(actor, follow_up, data):
         raise DomainError(_("The visit cannot be before the agreement."), field="done_on")
     if done_on > local_today():
         raise DomainError(_("The visit cannot be in the future."), field="done_on")
-    for key in ("done_on", "method", "performance", "applicant_satisfaction", "respondent_satisfaction",
-                "flare_up", "lawsuit", "note"):
+    for key in ("done_on", "method", "performance", "applicant_satisfaction", "respondent_satisfaction", "note"):
         setattr(follow_up, key, data.get(key))
+    follow_up.flare_up = bool(data.get("flare_up"))
+    follow_up.lawsuit = bool(data.get("lawsuit"))
     follow_up.done_by_id = actor.id
     summary = _("Follow-up visit: %(performance)s", performance=Performance(follow_up.performance).title)
     if case.status == CaseStatus.agreement_reached:
