@@ -7,9 +7,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 2
 
-.PHONY: run dev test test-fast lint bench setup setup-dev translations extract-messages migrate chromium clean
+.PHONY: run dev test test-fast lint bench setup setup-dev translations extract-messages migrate system-deps chromium clean
 
-run: setup migrate ## set everything up and serve Linli with gunicorn on http://127.0.0.1:5000
+run: setup system-deps migrate ## set everything up and serve Linli with gunicorn on http://127.0.0.1:5000
 	$(FLASK) demo-data --if-empty
 	@echo "Linli is starting on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
@@ -18,7 +18,7 @@ dev: setup migrate ## debug server with reload
 	$(FLASK) demo-data --if-empty
 	LINLI_ENV=development $(FLASK) run --debug --host $(HOST) --port $(PORT)
 
-test: setup-dev chromium ## set everything up and run the whole test suite
+test: setup-dev system-deps chromium ## set everything up and run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: setup-dev ## the suite without the browser tests
@@ -57,6 +57,17 @@ extract-messages: setup-dev ## refresh the catalogs from the code
 
 migrate: setup
 	$(FLASK) db upgrade
+
+system-deps: ## PDF output needs Pango (WeasyPrint) and a Chinese font; installed from Debian when missing
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || ! (fc-list :lang=zh 2>/dev/null | grep -q .); then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fontconfig) >/dev/null; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fontconfig) >/dev/null; \
+	  else \
+	    echo "Pango or a Chinese font is missing: install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk for PDF output"; \
+	  fi; \
+	fi
 
 chromium: ## browser tests need Debian's chromium (and CJK fonts for readable screenshots)
 	@if ! command -v chromium >/dev/null 2>&1; then \

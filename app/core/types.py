@@ -39,11 +39,13 @@ def local_today():
 
 
 def as_local(value):
-    """A naive date-time typed by a user is community time (Asia/Shanghai): make it aware."""
+    """The date-time in community time (Asia/Shanghai): a naive value typed by a user is taken as such,
+    an aware one is converted, so that ``.date()`` is the community's calendar day."""
     from zoneinfo import ZoneInfo
 
     from flask import current_app
 
-    if value is None or value.tzinfo is not None:
+    if value is None:
         return value
-    return value.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)

@@ -50,9 +50,16 @@ def studio_for(community):
     """The community's studio, created with sensible defaults the first time it is needed."""
     studio = db.session.scalar(select(Studio).where(Studio.org_unit_id == community.id))
     if studio is None:
+        from flask_babel import force_locale
+
+        from app.core.i18n import as_locale
+
         short = community.name.removesuffix("社区").removesuffix("村")[:4] or community.name[:4]
-        studio = Studio(org_unit=community, name=_("%(name)s mediation studio", name=community.name),
-                        committee_name=_("%(name)s people's mediation committee", name=community.name),
+        # stored names are in the installation's language, whoever happens to create the studio
+        with force_locale(as_locale(current_app.config["LINLI_LANGUAGE"])):
+            name = _("%(name)s mediation studio", name=community.name)
+            committee = _("%(name)s people's mediation committee", name=community.name)
+        studio = Studio(org_unit=community, name=name, committee_name=committee,
                         number_prefix=short + "调", number_format="{prefix}〔{year}〕第{seq:03d}号",
                         follow_up_days=30, retention_years=10)
         db.session.add(studio)
