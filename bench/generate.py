@@ -618,6 +618,8 @@ def mediation_cases(conn, scale, ctx):
     days = [start + timedelta(days=CASE_DAYS * (i + 1) // n_cases) for i in range(n_cases)]
     showcase = min(n_cases - 2, max(0, round(n_cases * (1 - SHOWCASE_AGE / CASE_DAYS))))
     showcase_state = None
+    cases = ctx.tables["mediation_cases"]
+    next_id = (conn.scalar(select(func.max(cases.c.id))) or 0) + 1
 
     def plan(i):
         nonlocal showcase_state
@@ -628,7 +630,9 @@ def mediation_cases(conn, scale, ctx):
             else:
                 rng.setstate(showcase_state)
             case = maker.new_case(days[showcase], ctx.ids["community"][0], detail=True)
+            state = rng.getstate()
             maker.add_parties(case, 2 if i == showcase else 6)
+            rng.setstate(state)
             return maker.play(case, "followed_up", sessions=2, follow_ups=2, helper=True)
         case = maker.new_case(days[i], maker.pick(maker.communities), detail=i % DETAIL_EVERY == 0)
         maker.add_parties(case, 3 if rng.random() < 0.3 else 2)
@@ -638,7 +642,10 @@ def mediation_cases(conn, scale, ctx):
 
     for first in range(0, n_cases, BATCH_SIZE):
         plans = [plan(i) for i in range(first, min(first + BATCH_SIZE, n_cases))]
-        ids = insert_rows(conn, ctx, "mediation_cases", (p.row for p in plans), returning_ids=True)
+        # explicit ids: on SQLite, RETURNING in id order would insert one row at a time
+        ids = list(range(next_id, next_id + len(plans)))
+        next_id += len(plans)
+        insert_rows(conn, ctx, "mediation_cases", (dict(p.row, id=case_id) for case_id, p in zip(ids, plans)))
         for name, position in (("case_2_parties", showcase), ("case_6_parties", showcase + 1)):
             if first <= position < first + len(plans):
                 ctx.refs[name] = ids[position - first]
@@ -650,6 +657,9 @@ def mediation_cases(conn, scale, ctx):
                     child["stored_name"] = f"bench-{secrets.token_hex(12)}.pdf"
             if rows:
                 insert_rows(conn, ctx, table, rows)
+    if conn.dialect.name == "postgresql":  # the explicit ids went past the sequence
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('mediation_cases', 'id'), :last)"),
+                     {"last": next_id - 1})
 
 
 # --- driver ----------------------------------------------------------------------------------
@@ -683,6 +693,9 @@ def generate(database_url, scale, seed=1, log=None):
             tables = dict(db.metadata.tables)
             try:
                 with engine.begin() as conn:
+                    if engine.dialect.name == "sqlite":
+                        # a page cache that holds the indexes being filled (the default is 2 MB)
+                        conn.exec_driver_sql("PRAGMA cache_size = -262144")
                     if conn.scalar(select(func.count()).select_from(tables["users"])):
                         raise GenerateError(f"the database already has users: {engine.url!r} must be empty")
                     ctx = Context(scale=scale, rng=random.Random(seed), now=datetime.now(UTC),

@@ -31,7 +31,7 @@ import time
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from bench.generate import BENCH_ADMIN_PHONE, BENCH_PASSWORD, generate
 
@@ -39,11 +39,15 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_MIN_RATIO = 0.5
 
+MAX_QUERIES_CASE_LIST = 99  # measured: TODO
+MAX_QUERIES_CASE_PAGE = 99  # measured: TODO
+
 # The pages under test, all opened as the bench administrator. Later features append rows:
-#   name: short label; path: what to GET;
+#   name: short label; path: what to GET ("{name}" is replaced by the id bench.generate put in ctx.refs[name]);
 #   min_ratio: lowest page/floor req/s accepted (default DEFAULT_MIN_RATIO); None: measured and reported
 #     against DEFAULT_MIN_RATIO but not enforced (--strict enforces it);
-#   max_queries (optional): most SQL statements per request accepted.
+#   max_queries (optional): most SQL statements per request accepted;
+#   same_queries_as (optional): the name of another page that must run exactly as many SQL statements.
 # The foundation pages do not reach 0.5 yet: measured on 2 cores at scale 100000 (see bench/README.md)
 # home ~0.45, admin users ~0.10, admin audit ~0.08, notifications ~0.19, admin units ~0.15.
 PAGES = [
@@ -52,6 +56,16 @@ PAGES = [
     {"name": "admin audit", "path": "/admin/audit", "min_ratio": None, "max_queries": 8},
     {"name": "notifications", "path": "/notifications", "min_ratio": None, "max_queries": 5},
     {"name": "admin units", "path": "/admin/units", "min_ratio": None, "max_queries": 6},
+    # The mediation studio (issue: the case list and a case page at 100,000 cases, queries constant, ratio >= 0.5).
+    {"name": "case list", "path": "/mediation/", "min_ratio": 0.5, "max_queries": MAX_QUERIES_CASE_LIST},
+    {"name": "case list filtered", "path": "/mediation/?" + urlencode({"status": "in_mediation", "q": "张"}),
+     "min_ratio": 0.5, "max_queries": MAX_QUERIES_CASE_LIST},
+    # {case_2_parties} and {case_6_parties}: ids from bench.generate (mediation_cases); the two cases are
+    # the same but for their parties, so the counts must be equal. Each view writes one audit row (by design).
+    {"name": "case page", "path": "/mediation/cases/{case_2_parties}", "min_ratio": 0.5,
+     "max_queries": MAX_QUERIES_CASE_PAGE},
+    {"name": "case page 6 parties", "path": "/mediation/cases/{case_6_parties}", "min_ratio": 0.5,
+     "max_queries": MAX_QUERIES_CASE_PAGE, "same_queries_as": "case page"},
 ]
 FLOOR = {"name": "floor", "path": "/_bench/floor"}
 
@@ -362,6 +376,7 @@ def run_scale(scale, workdir, args, pages, counts_only=False):
     summary = generate(database_url, scale)
     rows = ", ".join(f"{table} {count}" for table, count in summary["rows"].items())
     log(f"   {rows} in {summary['seconds']:.1f} s")
+    pages = resolve_paths(pages, summary.get("refs", {}))
     with Server(scale_dir, database_url, args.workers) as server:
         log(f"   gunicorn --workers {args.workers} on 127.0.0.1:{server.port}")
         cookies = login(server.port)
@@ -375,10 +390,19 @@ def run_scale(scale, workdir, args, pages, counts_only=False):
             for page in pages:
                 row = measure(server.port, page, cookies, args, floor_total)
                 measured.append(row)
-                log(f"   {page['name']:<16} {row['rps']:8.1f} req/s, floor {row['floor_rps']:8.1f} req/s, "
+                log(f"   {page['name']:<19} {row['rps']:8.1f} req/s, floor {row['floor_rps']:8.1f} req/s, "
                     f"ratio {row['ratio']:.3f}, {row['queries']} queries")
             floor = {"name": FLOOR["name"], **floor_total.summary()}
     return {"scale": scale, "counts_only": counts_only, "generated": summary, "floor": floor, "pages": measured}
+
+
+def resolve_paths(pages, refs):
+    """The pages with the "{name}" placeholders of their paths replaced by the generator's ids."""
+    try:
+        return [dict(page, path=page["path"].format(**refs)) for page in pages]
+    except (KeyError, IndexError) as error:
+        raise BenchError(f"no id for the placeholder {error} of a page path (ctx.refs of bench.generate: "
+                         f"{sorted(refs)})") from error
 
 
 # --- checks and report -----------------------------------------------------------------------
@@ -407,6 +431,10 @@ def check(runs, pages, strict=False):
                 problems.append(f"{row['queries']} queries > {row['max_queries']}")
             if len(row["queries_seen"]) > 1:
                 problems.append(f"query count varies between requests: {row['queries_seen']}")
+            twin = page.get("same_queries_as")
+            twin_row = next((r for r in run["pages"] if r["name"] == twin), None)
+            if twin_row is not None and twin_row["queries"] != row["queries"]:
+                problems.append(f"{row['queries']} queries, but {twin_row['queries']} for {twin}")
             row["problems"], row["notes"] = problems, notes
             failures += [f"scale {run['scale']}: {row['name']} ({row['path']}): {p}" for p in problems]
     if len(runs) > 1:
@@ -425,14 +453,16 @@ def query_count(run, name):
 
 
 def print_report(runs, pages, failures):
+    w_name = max([16] + [len(page["name"]) for page in pages])
     for run in runs:
         if run["counts_only"]:
             continue
         floor = run["floor"]
+        w_path = max([16] + [len(unquote(row["path"])) for row in run["pages"]])
         log()
         log(f"scale {run['scale']} (generated in {run['generated']['seconds']:.1f} s); floor {floor['path']}: "
             f"{floor['rps']:.1f} req/s over all rounds, {floor['queries']} queries")
-        header = (f"{'page':<16} {'path':<16} {'req/s':>8} {'floor req/s':>11} {'ratio':>6} {'min':>5} "
+        header = (f"{'page':<{w_name}} {'path':<{w_path}} {'req/s':>8} {'floor req/s':>11} {'ratio':>6} {'min':>5} "
                   f"{'SQL/req':>7} {'p50 ms':>7} {'p95 ms':>7}  result")
         log(header)
         log("-" * len(header))
@@ -441,19 +471,19 @@ def print_report(runs, pages, failures):
             result = "; ".join(row["notes"]) or "ok"
             if row["problems"]:
                 result = "FAIL: " + "; ".join(row["problems"] + row["notes"])
-            log(f"{row['name']:<16} {row['path']:<16} {row['rps']:>8.1f} {row['floor_rps']:>11.1f} "
-                f"{row['ratio']:>6.3f} {minimum:>5} {row['queries']:>7} {row['p50_ms']:>7.1f} "
-                f"{row['p95_ms']:>7.1f}  {result}")
+            log(f"{row['name']:<{w_name}} {unquote(row['path']):<{w_path}} {row['rps']:>8.1f} "
+                f"{row['floor_rps']:>11.1f} {row['ratio']:>6.3f} {minimum:>5} {row['queries']:>7} "
+                f"{row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f}  {result}")
     if len(runs) > 1:
         log()
         log("SQL queries per request by scale" + (" (the smallest scale: counted, not timed)"
                                                   if runs[0]["counts_only"] else ""))
         scales = [run["scale"] for run in runs]
-        log(f"{'page':<16} " + " ".join(f"{scale:>10}" for scale in scales) + "  result")
+        log(f"{'page':<{w_name}} " + " ".join(f"{scale:>10}" for scale in scales) + "  result")
         for name in [FLOOR["name"]] + [page["name"] for page in pages]:
             counts = [query_count(run, name) for run in runs]
             result = "ok" if len(set(counts)) == 1 else "FAIL: changes with scale"
-            log(f"{name:<16} " + " ".join(f"{count:>10}" for count in counts) + f"  {result}")
+            log(f"{name:<{w_name}} " + " ".join(f"{count:>10}" for count in counts) + f"  {result}")
     log()
     if failures:
         log(f"FAILED ({len(failures)}):")

@@ -2,6 +2,7 @@
 one), a client that sends CSRF tokens like a browser, one user per role plus an outsider, login_as()."""
 
 import hashlib
+import html as html_module
 import os
 import re
 import secrets
@@ -207,7 +208,7 @@ def page_text(response):
     """The visible text of an HTML response, tags removed and whitespace folded."""
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return html_module.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 @pytest.fixture

@@ -80,6 +80,7 @@ ACCESS = {
     "mediation.new_case": rule(roles=STUDIO),
     "mediation.studio": rule(roles=STUDIO),
     "mediation.stats": rule(roles=STUDIO),
+    "mediation.oral_agreements": rule(roles=STUDIO),
     "mediation.stats_xlsx": rule(roles=STUDIO),
     # the case belongs to community A: the outsider (a mediator of B) does not learn it exists
     "mediation.show": case_rule(),

@@ -47,6 +47,9 @@ class UserForm(FlaskForm):
                                validators=[DataRequired(_l("Choose at least one role."))])
     org_unit_id = SelectField(_l("Organisation unit"), coerce=int)
     handling_unit_id = SelectField(_l("Handling unit (for handlers)"), coerce=int)
+    home_building_id = SelectField(_l("Home building"), coerce=int, default=0, validators=[Optional()],
+                                   description=_l("Optional. Used to warn when a mediator lives in the same building "
+                                                  "as a party."))
     active = BooleanField(_l("Active"), default=True)
 
 

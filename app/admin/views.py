@@ -198,9 +198,17 @@ def prepare_user_form(form):
     form.org_unit_id.choices = unit_choices()
     hu_query = scope_query(select(HandlingUnit), HandlingUnit.org_unit_id).order_by(HandlingUnit.name)
     form.handling_unit_id.choices = choices([(0, _("(none)"))] + [(u.id, u.name) for u in db.session.scalars(hu_query)])
+    building_query = (select(Building).where(Building.grid_id.in_(permissions.visible_unit_ids(current_user)))
+                      .options(selectinload(Building.grid)).order_by(Building.grid_id, Building.id))
+    form.home_building_id.choices = choices([(0, _("(none)"))] + [(b.id, f"{b.grid.name} {b.name}")
+                                                                  for b in db.session.scalars(building_query)])
 
 
 def resolve_user_form(form):
+    form.home_building = None
+    if form.home_building_id.data:
+        form.home_building = db.get_or_404(Building, form.home_building_id.data)
+        scoped_unit_or_404(form.home_building.grid_id)
     org_unit = scoped_unit_or_404(form.org_unit_id.data)
     handling_unit = None
     if form.handling_unit_id.data:
@@ -223,6 +231,7 @@ def new_user():
             apply_domain_error(form, error)
         else:
             user.active = form.active.data
+            user.home_building = form.home_building
             db.session.commit()
             flash(_("%(name)s can now log in with %(phone)s.", name=user.name, phone=user.phone), "success")
             return redirect(url_for(".users"))
@@ -244,11 +253,12 @@ def edit_user(user_id):
     if request.method == "GET":
         form.roles.data = sorted(str(r) for r in user.roles)
         form.handling_unit_id.data = user.handling_unit_id or 0
+        form.home_building_id.data = user.home_building_id or 0
     if form.validate_on_submit():
         org_unit, handling_unit = resolve_user_form(form)
         try:
             operations.update_user(current_user, user, form.name.data, form.roles.data, org_unit, handling_unit,
-                                   form.active.data)
+                                   form.active.data, home_building=form.home_building)
         except operations.DomainError as error:
             apply_domain_error(form, error)
         else:
@@ -272,6 +282,7 @@ def reset_password(user_id):
     prepare_user_form(user_form)
     user_form.roles.data = sorted(str(r) for r in user.roles)
     user_form.handling_unit_id.data = user.handling_unit_id or 0
+    user_form.home_building_id.data = user.home_building_id or 0
     return render_template("admin/user_form.html", form=user_form, user=user, reset_form=form), 200
 
 

@@ -207,6 +207,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_units.id"), index=True)
+    # where the user lives, if they tell us: mediators' conflict checks compare it with the parties'
+    home_building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
     locale: Mapped[str | None] = mapped_column(String(10))
     # Changes with the password or deactivation: every session that holds the old one ends.
     login_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
@@ -215,6 +217,7 @@ class User(UserMixin, db.Model):
 
     org_unit: Mapped[OrgUnit] = relationship()
     handling_unit: Mapped[HandlingUnit | None] = relationship()
+    home_building: Mapped[Building | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
     )

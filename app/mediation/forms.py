@@ -64,6 +64,7 @@ class PartyForm(Form):
                             render_kw={"maxlength": 18, "autocomplete": "off"},
                             description=_l("Optional; 18 characters."))
     address = text(_l("Address"), 200, needed=False)
+    building_id = SelectField(_l("Lives in building"), coerce=int, validators=[Optional()])
     representative = text(_l("Representative or agent"), 120, needed=False,
                           description=_l("Name, relationship and phone, if someone acts for this party."))
 
@@ -97,6 +98,10 @@ class CaseForm(FlaskForm):
         for entry in rows:
             if not entry.form.name.data:
                 entry.form.name.errors = list(entry.form.name.errors) + [_l("Enter the party's name.")]
+                ok = False
+            if entry.form.role.data == PartyRole.applicant and not entry.form.phone.data:
+                entry.form.phone.errors = list(entry.form.phone.errors) + [
+                    _l("Enter the applicant's mobile number, so the studio can reach them.")]
                 ok = False
         self.party_errors = []
         if not any(entry.form.role.data == PartyRole.applicant for entry in rows):

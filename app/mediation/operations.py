@@ -354,18 +354,15 @@ def conflict_warnings(case, mediator):
     """Reasons a mediator might not be impartial: lives in a party's building, or was a party before."""
     warnings = []
     party_buildings = {p.building_id for p in case.parties if p.building_id}
-    # a mediator's home building is not stored on the account; we compare with parties of earlier cases
-    # who share the mediator's phone or name, which is also how "has been a party before" is found.
+    if mediator.home_building_id and mediator.home_building_id in party_buildings:
+        warnings.append(_("%(name)s lives in the same building as a party.", name=mediator.name))
+    # "has been a party before": an earlier case names the mediator's mobile number (or name and number)
     earlier = db.session.execute(
-        select(Party.case_id, Party.building_id, Case.number).join(Case)
-        .where(or_(Party.phone == mediator.phone, Party.name == mediator.name), Party.case_id != case.id)
-    ).all()
+        select(Case.number).join(Party).where(Party.phone == mediator.phone, Party.case_id != case.id)
+        .distinct()).scalars().all()
     if earlier:
-        numbers = sorted({row.number for row in earlier})
         warnings.append(_("%(name)s has been a party in case(s) %(numbers)s.", name=mediator.name,
-                          numbers=", ".join(numbers)))
-        if party_buildings & {row.building_id for row in earlier if row.building_id}:
-            warnings.append(_("%(name)s lives in the same building as a party.", name=mediator.name))
+                          numbers=", ".join(sorted(earlier))))
     if mediator.phone in {p.phone for p in case.parties if p.phone} or mediator.name in {p.name for p in case.parties}:
         warnings.append(_("%(name)s is a party of this case.", name=mediator.name))
     return warnings

@@ -210,7 +210,7 @@ def _summary_rows(figures):
         (_("Cases closed"), figures["closed_cases"], "0"),
         (_("Settled within the community"), figures["settled_in_community_rate"], _PERCENT_FORMAT),
         (_("Average days to close"), figures["average_days_to_close"], _DAYS_FORMAT),
-        (_("Follow-up visits due"), figures["follow_up_due"], "0"),
+        (_("Follow-up visits scheduled"), figures["follow_up_due"], "0"),
         (_("Follow-up visits done"), figures["follow_up_done"], "0"),
         (_("Agreement performance rate"), figures["follow_up_performed_rate"], _PERCENT_FORMAT),
         (_("Satisfaction rate"), figures["satisfaction_rate"], _PERCENT_FORMAT),

@@ -21,6 +21,7 @@ from app.mediation import forms
 from app.mediation import operations as ops
 from app.mediation.models import (
     RUNNING_STATUSES,
+    Agreement,
     AgreementForm,
     Attachment,
     Case,
@@ -145,6 +146,8 @@ def prepare_case_form(form, community):
     buildings = db.session.scalars(select(Building).where(Building.grid_id.in_([g.id for g in grids]))
                                    .options(selectinload(Building.grid)).order_by(Building.grid_id, Building.id)).all()
     form.building_id.choices = choices([(0, "—")] + [(b.id, f"{b.grid.name} {b.name}") for b in buildings])
+    for entry in form.parties:
+        entry.form.building_id.choices = form.building_id.choices
     if not form.is_submitted():
         form.registered_on.data = local_today()
         roles = [PartyRole.applicant, PartyRole.respondent]
@@ -166,6 +169,7 @@ def new_case():
     prepare_case_form(form, community)
     if request.method == "POST" and "add_party" in request.form:
         form.parties.append_entry({"role": str(PartyRole.other)})
+        form.parties[-1].form.building_id.choices = form.building_id.choices
         return render_template("mediation/new.html", form=form, community=community, communities=communities,
                                related=[])
     related = []
@@ -188,7 +192,7 @@ def new_case():
                                                           "address")}
         data.update(grid=grid, building=building)
         parties = [{key: entry.form[key].data or None for key in ("role", "name", "sex", "phone", "id_number",
-                                                                   "address", "representative")}
+                                                                   "address", "representative", "building_id")}
                    for entry in form.party_rows()]
         try:
             case = ops.register_case(current_user, community, data, parties)
@@ -551,6 +555,19 @@ def archive(case_id):
             db.session.commit()
             flash(_("Case %(number)s is archived.", number=case.number), "success")
     return redirect(case_url(case))
+
+
+@bp.get("/oral-agreements")
+@staff_required
+def oral_agreements():
+    """The oral-agreement register (口头协议登记): every oral agreement with the mediator's note."""
+    query = (scope_query(select(Agreement).join(Case), Case.org_unit_id)
+             .where(Agreement.form == str(AgreementForm.oral))
+             .options(selectinload(Agreement.case).selectinload(Case.parties),
+                      selectinload(Agreement.case).selectinload(Case.presiding_mediator))
+             .order_by(Agreement.concluded_on.desc(), Agreement.id.desc()))
+    page = paginate(query, current_app.config["CASE_PAGE_SIZE"])
+    return render_template("mediation/oral_agreements.html", page=page)
 
 
 # --- studio settings and figures -------------------------------------------------------------

@@ -254,8 +254,10 @@ def test_attachments_are_checked(app, client, login_as, world):
     response = client.post(url, data={"kind": "photo", "file": (io.BytesIO(b"%PDF-1.4 x"), "a.pdf")})
     assert translated(app, "A photo must be an image file.") in page_text(response)
     big = b"%PDF-1.4" + b"0" * (10 * 1024 * 1024 + 10)
-    response = client.post(url, data={"kind": "evidence", "file": (io.BytesIO(big), "big.pdf")})
-    assert response.status_code in (200, 413)
+    response = client.post(url, data={"kind": "evidence", "title": "大文件", "file": (io.BytesIO(big), "big.pdf")})
+    assert response.status_code == 200
+    assert translated(app, "The file is larger than %(mb)s MB.", mb=10) in page_text(response)
+    assert 'value="大文件"' in response.get_data(as_text=True)
     post_ok(client, url, {"kind": "photo", "title": "漏水照片", "file": (io.BytesIO(png_bytes()), "leak.png")})
     with app.app_context():
         case = db.session.get(Case, case_id)
@@ -367,3 +369,40 @@ def test_due_follow_ups_and_deadlines_on_the_mediators_home_page(app, client, lo
     assert numbers[1] in text
     login_as("outsider")
     assert numbers[0] not in page_text(client.get("/"))
+
+
+def test_oral_agreement_goes_into_the_register(app, client, login_as, world):
+    case_id = make_case(app, world, upto="session")
+    login_as("mediator")
+    response = client.post(f"/mediation/cases/{case_id}/agreement", data={
+        "form": "oral", "concluded_on": "2026-11-10", "facts": "漏水", "issues": "赔偿", "terms": "赔偿500元"})
+    assert translated(app, "An oral agreement needs the mediator's written note.") in page_text(response)
+    post_ok(client, f"/mediation/cases/{case_id}/agreement", {
+        "form": "oral", "concluded_on": "2026-11-10", "facts": "漏水", "issues": "赔偿", "terms": "赔偿500元",
+        "oral_note": "双方当场口头同意，由调解员记录"})
+    register_page = page_text(client.get("/mediation/oral-agreements"))
+    assert "赔偿500元" in register_page and "双方当场口头同意" in register_page
+    assert client.get(f"/mediation/cases/{case_id}/agreement.pdf").status_code == 404  # no written document
+    login_as("outsider")
+    assert "赔偿500元" not in page_text(client.get("/mediation/oral-agreements"))
+
+
+def test_conflict_check_on_the_accept_page(app, client, login_as, world):
+    from app.core.models import User
+
+    case_id = make_case(app, world, upto="registered", parties=[
+        {"role": "applicant", "name": "张建华", "phone": "13912345678", "building_id": world.building},
+        {"role": "respondent", "name": "李秀兰", "building_id": world.building}])
+    with app.app_context():
+        db.session.get(User, world.users["mediator"]).home_building_id = world.building
+        db.session.commit()
+    login_as("mediator")
+    text = page_text(client.get(f"/mediation/cases/{case_id}/accept"))
+    assert translated(app, "%(name)s lives in the same building as a party.", name="王调解") in text
+
+
+def test_applicant_needs_a_mobile_number(app, client, login_as, world):
+    login_as("mediator")
+    response = client.post("/mediation/cases/new", data=intake_data(world, **{"parties-0-phone": ""}))
+    assert translated(app, "Enter the applicant's mobile number, so the studio can reach them.") in page_text(response)
+    assert db_count(app) == 0
