@@ -266,7 +266,7 @@ def test_workbook_holds_the_same_figures(app, world, cases):
             ("total", "Cases registered"), ("agreements", "Agreements reached"),
             ("written", "Written agreements"), ("oral", "Oral agreements"), ("rate", "Agreement rate"),
             ("settled", "Settled within the community"), ("days", "Average days to close"),
-            ("due", "Follow-up visits due"), ("done", "Follow-up visits done"),
+            ("due", "Follow-up visits scheduled"), ("done", "Follow-up visits done"),
             ("performed", "Agreement performance rate"), ("satisfaction", "Satisfaction rate"),
             ("to", "To"), ("from", "From"), ("total_row", "Total")]}
         sheets = [gettext("Dispute category"), gettext("Case source"), gettext("Case status")]
