@@ -406,3 +406,34 @@ def test_applicant_needs_a_mobile_number(app, client, login_as, world):
     response = client.post("/mediation/cases/new", data=intake_data(world, **{"parties-0-phone": ""}))
     assert translated(app, "Enter the applicant's mobile number, so the studio can reach them.") in page_text(response)
     assert db_count(app) == 0
+
+
+def test_street_admin_chooses_the_community(app, client, login_as, world):
+    login_as("admin")
+    text = page_text(client.get("/mediation/cases/new", query_string={"community_id": world.community_b}))
+    assert "东湖社区" in text and "东湖第一网格" in text and "回龙第一网格" not in text
+    response = client.post(f"/mediation/cases/new?community_id={world.community_b}",
+                           data=intake_data(world, grid_id="0", building_id="0"))
+    assert response.status_code == 302
+    case_id = int(response.headers["Location"].rsplit("/", 1)[-1])
+    with app.app_context():
+        assert db.session.get(Case, case_id).org_unit_id == world.community_b
+    login_as("mediator")  # community A's mediator may not register cases for B
+    assert client.get("/mediation/cases/new", query_string={"community_id": world.community_b}).status_code == 404
+
+
+def test_studio_settings_change_the_case_numbers(app, client, login_as, world):
+    login_as("mediator")
+    response = client.post("/mediation/studio", data={
+        "name": "丹丹调解工作室", "committee_name": "回龙社区人民调解委员会", "number_prefix": "回龙调",
+        "number_format": "{prefix}{year", "follow_up_days": "14", "retention_years": "30"})
+    assert translated(app, "The number format may only use {prefix}, {year} and {seq}.") in page_text(response)
+    assert 'value="丹丹调解工作室"' in response.get_data(as_text=True)
+    response = client.post("/mediation/studio", data={
+        "name": "丹丹调解工作室", "committee_name": "回龙社区人民调解委员会", "number_prefix": "回龙调",
+        "number_format": "{prefix}字〔{year}〕{seq:04d}号", "follow_up_days": "14", "retention_years": "30"})
+    assert response.status_code == 302
+    case_id = register(client, world)
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        assert case.number == "回龙调字〔2026〕0001号" and case.studio.follow_up_days == 14
