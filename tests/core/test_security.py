@@ -131,10 +131,9 @@ def test_healthz_reports_database_failure(app_config, url):
 
 
 def test_rate_limit_storage_follows_redis_url(app_config, monkeypatch):
-    import config
-
     from flask import Flask
 
+    import config
     from app import load_config
 
     def storage_uri():

@@ -146,7 +146,8 @@ def test_first_decisions(app, client, login_as, world, path, data, final, reason
 def test_mediation_ended_without_agreement(app, client, login_as, world):
     case_id = make_case(app, world, upto="session")
     login_as("mediator")
-    response = client.post(f"/mediation/cases/{case_id}/end", data={"reason": "被申请人拒绝继续调解", "other_routes": ""})
+    response = client.post(f"/mediation/cases/{case_id}/end",
+                           data={"reason": "被申请人拒绝继续调解", "other_routes": ""})
     assert response.status_code == 200 and status_of(app, case_id) == "in_mediation"
     post_ok(client, f"/mediation/cases/{case_id}/end", {
         "reason": "被申请人拒绝继续调解", "other_routes": "可向人民法院起诉"})
