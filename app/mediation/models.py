@@ -258,7 +258,7 @@ class Studio(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     committee_name: Mapped[str] = mapped_column(String(120))
     number_prefix: Mapped[str] = mapped_column(String(20))
-    # Placeholders: {prefix}, {year}, {seq}; e.g. 回龙调〔2026〕第012号
+    # Made of {prefix}, {year} and {seq}; e.g. 回龙调〔2026〕第012号
     number_format: Mapped[str] = mapped_column(String(60), default="{prefix}〔{year}〕第{seq:03d}号")
     follow_up_days: Mapped[int] = mapped_column(default=30)
     retention_years: Mapped[int] = mapped_column(default=10)
