@@ -185,7 +185,8 @@ def new_handling_unit(handling_unit_id=None):
 @bp.get("/users")
 def users():
     q = (request.args.get("q") or "").strip()[:60]
-    query = (scope_query(select(User), User.org_unit_id).options(selectinload(User.org_unit))
+    query = (scope_query(select(User), User.org_unit_id)
+             .options(selectinload(User.org_unit), selectinload(User.role_rows))
              .order_by(User.active.desc(), User.name))
     if q:
         like = f"%{q}%"

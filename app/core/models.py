@@ -219,7 +219,7 @@ class User(UserMixin, db.Model):
     handling_unit: Mapped[HandlingUnit | None] = relationship()
     home_building: Mapped[Building | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
+        cascade="all, delete-orphan", order_by=UserRole.role
     )
 
     def __repr__(self):

@@ -47,7 +47,9 @@ def visible_unit_ids(user):
 
     if not is_authenticated(user):
         return select(OrgUnit.id).where(False)
-    return select(OrgUnit.id).where(OrgUnit.path.startswith(user.org_unit.path, autoescape=True))
+    from app.core.queries import prefix_match
+
+    return select(OrgUnit.id).where(prefix_match(OrgUnit.path, user.org_unit.path))
 
 
 def scope_query(query, unit_column, user=None):

@@ -227,8 +227,9 @@ class CaseFilterForm(FlaskForm):
                          validators=[Optional()])
     category = SelectField(_l("Dispute category"),
                            choices=choices([("", _l("(all)"))] + DisputeCategory.choices()), validators=[Optional()])
-    mediator = SelectField(_l("Mediator"), coerce=int, validators=[Optional()])
-    grid = SelectField(_l("Grid"), coerce=int, validators=[Optional()])
+    # any id is harmless here (the list is scoped anyway): skip WTForms' walk through long choice lists
+    mediator = SelectField(_l("Mediator"), coerce=int, validators=[Optional()], validate_choice=False)
+    grid = SelectField(_l("Grid"), coerce=int, validators=[Optional()], validate_choice=False)
     overdue = BooleanField(_l("Only overdue or due soon"))
 
 

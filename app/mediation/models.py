@@ -293,6 +293,7 @@ class Case(db.Model):
         CheckConstraint("(accepted_on IS NULL) OR (presiding_mediator_id IS NOT NULL)",
                         name="accepted_has_mediator"),
         Index("ix_mediation_cases_status_due", "status", "due_on"),
+        Index("ix_mediation_cases_presiding_due", "presiding_mediator_id", "due_on"),
         Index("ix_mediation_cases_unit_created", "org_unit_id", "id"),
     )
 
@@ -324,7 +325,7 @@ class Case(db.Model):
     closed_on: Mapped[date | None] = mapped_column(Date)
     archived_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
-    presiding_mediator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    presiding_mediator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # grid worker
 

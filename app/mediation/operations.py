@@ -16,6 +16,8 @@ from sqlalchemy.orm import selectinload
 from app.core import operations as core_ops
 from app.core.models import OrgUnit, User, UserRole
 from app.core.operations import DomainError
+from app.core.permissions import scope_query
+from app.core.queries import prefix_match
 from app.core.types import as_local, local_today, utcnow
 from app.extensions import db
 from app.mediation.models import (
@@ -210,7 +212,8 @@ def related_cases(case=None, names=(), phones=(), addresses=(), scope_ids=None, 
         where.append(Case.id.in_(party_cases))
     if addresses:
         where.append(Case.address.in_(addresses))
-    query = select(Case).where(or_(*where)).order_by(Case.id.desc()).limit(limit)
+    query = (select(Case).where(or_(*where)).options(selectinload(Case.parties))
+             .order_by(Case.id.desc()).limit(limit))
     if case is not None:
         query = query.where(Case.id != case.id)
     if scope_ids is not None:
@@ -643,25 +646,56 @@ def log_full_view(actor, case):
                  {"private": case.can_see_private(actor)})
 
 
-def home_summary(user):
-    """What a mediator's home page shows: follow-up visits due within a week and running cases that are
-    overdue or due within five days, among the cases the mediator works on."""
-    today = local_today()
-    visits = db.session.scalars(
+def case_list_query(user, filters, today):
+    """The cases ``user`` may see, filtered (status, category, mediator, grid, overdue) and searched (``q``:
+    a case number, a party's name or mobile number, an address, each from its beginning), newest first."""
+    query = scope_query(select(Case), Case.org_unit_id, user)
+    if filters.get("status"):
+        query = query.where(Case.status == filters["status"])
+    if filters.get("category"):
+        query = query.where(Case.category == filters["category"])
+    if filters.get("mediator"):
+        query = query.where(Case.presiding_mediator_id == filters["mediator"])
+    if filters.get("grid"):
+        query = query.where(Case.grid_id == filters["grid"])
+    if filters.get("overdue"):
+        query = query.where(Case.status.in_([str(s) for s in RUNNING_STATUSES]),
+                            Case.due_on <= today + timedelta(days=5))
+    q = (filters.get("q") or "").strip()
+    if q:
+        party_cases = select(Party.case_id).where(or_(prefix_match(Party.name, q), prefix_match(Party.phone, q),
+                                                      prefix_match(Party.address, q)))
+        query = query.where(or_(prefix_match(Case.number, q), prefix_match(Case.address, q),
+                                Case.id.in_(party_cases)))
+    return query.options(selectinload(Case.parties), selectinload(Case.presiding_mediator)).order_by(Case.id.desc())
+
+
+def due_visits(user, today, limit=10):
+    """The user's follow-up visits that are overdue or due within a week."""
+    return db.session.scalars(
         select(FollowUp).where(FollowUp.done_on.is_(None), FollowUp.assigned_to_id == user.id,
                                FollowUp.due_on <= today + timedelta(days=7))
-        .options(selectinload(FollowUp.case)).order_by(FollowUp.due_on).limit(10)).all()
-    cases = db.session.scalars(
+        .options(selectinload(FollowUp.case)).order_by(FollowUp.due_on).limit(limit)).all()
+
+
+def due_cases(user, today, limit=10):
+    """Running cases the user presides over that are past or within five days of the one-month limit."""
+    return db.session.scalars(
         select(Case).where(Case.presiding_mediator_id == user.id,
                            Case.status.in_([str(s) for s in RUNNING_STATUSES]),
                            Case.due_on <= today + timedelta(days=5))
-        .order_by(Case.due_on).limit(10)).all()
-    return {"today": today, "visits": visits, "cases": cases}
+        .order_by(Case.due_on).limit(limit)).all()
+
+
+def home_summary(user):
+    """What a mediator's home page shows."""
+    today = local_today()
+    return {"today": today, "visits": due_visits(user, today), "cases": due_cases(user, today)}
 
 
 def mediators_for(community):
     """Active mediators who may work on the community's cases: attached to it, under it, or above it."""
-    under = select(OrgUnit.id).where(OrgUnit.path.startswith(community.path, autoescape=True))
+    under = select(OrgUnit.id).where(prefix_match(OrgUnit.path, community.path))
     return db.session.scalars(
         select(User).where(User.active.is_(True), User.role_rows.any(UserRole.role == "mediator"),
                            or_(User.org_unit_id.in_(community.ancestor_ids), User.org_unit_id.in_(under)))

@@ -1,16 +1,15 @@
 """The mediation studio (调解工作室): thin views over app.mediation.operations."""
 
-from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import permissions
 from app.core.forms import choices
-from app.core.models import Building, OrgUnit, UnitKind, User
+from app.core.models import Building, OrgUnit, UnitKind, User, UserRole
 from app.core.operations import DomainError
 from app.core.pagination import paginate
 from app.core.permissions import roles_required, scope_query
@@ -20,33 +19,43 @@ from app.extensions import db
 from app.mediation import forms
 from app.mediation import operations as ops
 from app.mediation.models import (
-    RUNNING_STATUSES,
     Agreement,
     AgreementForm,
     Attachment,
     Case,
+    CaseEvent,
     CaseStatus,
     FollowUp,
     MediationSession,
-    Party,
     PartyRole,
+    Recusal,
 )
 
 bp = Blueprint("mediation", __name__)
 
 staff_required = roles_required(Role.mediator, Role.admin)
+MAX_CHOICES = 300
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
+# Everything the case page shows, in a fixed number of queries whatever the case holds.
+CASE_PAGE_LOADS = (
+    joinedload(Case.studio), joinedload(Case.org_unit), joinedload(Case.grid), joinedload(Case.building),
+    joinedload(Case.presiding_mediator), joinedload(Case.referred_by), joinedload(Case.rights_notice_by),
+    joinedload(Case.archived_by), joinedload(Case.agreement),
+    selectinload(Case.parties), selectinload(Case.helpers), selectinload(Case.sessions),
+    selectinload(Case.follow_ups), selectinload(Case.attachments),
+    selectinload(Case.recusals).joinedload(Recusal.mediator),
+    selectinload(Case.recusals).joinedload(Recusal.replacement),
+    selectinload(Case.events).joinedload(CaseEvent.actor),
+)
+
+
 def load_case(case_id, rule="can_view"):
     """The case if the current user may see it this way; 404 otherwise (no hint that it exists)."""
-    case = db.session.scalar(
-        select(Case).where(Case.id == case_id).options(
-            selectinload(Case.parties), selectinload(Case.helpers), selectinload(Case.sessions),
-            selectinload(Case.follow_ups), selectinload(Case.attachments), selectinload(Case.agreement),
-            selectinload(Case.recusals)))
+    case = db.session.scalar(select(Case).where(Case.id == case_id).options(*CASE_PAGE_LOADS))
     if case is None or not getattr(case, rule)(current_user):
         abort(404)
     return case
@@ -104,35 +113,21 @@ def action_page(case, form, title, fields, submit, note=None, status=200):
 @staff_required
 def index():
     form = forms.CaseFilterForm(request.args)
-    mediators = db.session.scalars(
-        scope_query(select(User).where(User.role_rows.any(role="mediator")), User.org_unit_id)
-        .order_by(User.name)).all()
-    form.mediator.choices = choices([(0, _("(all)"))] + [(u.id, u.name) for u in mediators])
-    grids = db.session.scalars(scope_query(select(OrgUnit).where(OrgUnit.kind == UnitKind.grid), OrgUnit.id)
-                               .order_by(OrgUnit.path)).all()
-    form.grid.choices = choices([(0, _("(all)"))] + [(g.id, g.name) for g in grids])
-    query = scope_query(select(Case), Case.org_unit_id)
+    # (id, name) pairs only: the filter lists can be long for a street or county
+    mediators = db.session.execute(
+        scope_query(select(User.id, User.name).join(UserRole).where(User.active.is_(True),
+                                                                    UserRole.role == str(Role.mediator)),
+                    User.org_unit_id).order_by(User.name).limit(MAX_CHOICES)).all()
+    form.mediator.choices = choices([(0, _("(all)"))] + [tuple(row) for row in mediators])
+    grids = db.session.execute(
+        scope_query(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == UnitKind.grid), OrgUnit.id)
+        .order_by(OrgUnit.path).limit(MAX_CHOICES)).all()
+    form.grid.choices = choices([(0, _("(all)"))] + [tuple(row) for row in grids])
     today = local_today()
-    if form.validate():
-        if form.status.data:
-            query = query.where(Case.status == form.status.data)
-        if form.category.data:
-            query = query.where(Case.category == form.category.data)
-        if form.mediator.data:
-            query = query.where(Case.presiding_mediator_id == form.mediator.data)
-        if form.grid.data:
-            query = query.where(Case.grid_id == form.grid.data)
-        if form.overdue.data:
-            query = query.where(Case.status.in_([str(s) for s in RUNNING_STATUSES]),
-                                Case.due_on <= today + timedelta(days=5))
-        if form.q.data:
-            like = f"%{form.q.data}%"
-            party_match = select(Party.case_id).where(or_(Party.name.like(like), Party.phone.like(like),
-                                                          Party.address.like(like)))
-            query = query.where(or_(Case.number.like(like), Case.address.like(like), Case.id.in_(party_match)))
-    query = query.options(selectinload(Case.parties), selectinload(Case.presiding_mediator)).order_by(Case.id.desc())
+    filters = form.data if form.validate() else {}
+    query = ops.case_list_query(current_user, filters, today)
     page = paginate(query, current_app.config["CASE_PAGE_SIZE"])
-    due_visits = ops.home_summary(current_user)["visits"]
+    due_visits = ops.due_visits(current_user, today)
     return render_template("mediation/index.html", form=form, page=page, today=today, due_visits=due_visits)
 
 
@@ -215,13 +210,14 @@ def new_case():
 def show(case_id):
     case = load_case(case_id)
     ops.log_full_view(current_user, case)
-    db.session.commit()
     related = ops.related_cases(case, scope_ids=permissions.visible_unit_ids(current_user))
-    return render_template("mediation/show.html", case=case, today=local_today(), related=related,
+    html = render_template("mediation/show.html", case=case, today=local_today(), related=related,
                            checklist=ops.file_checklist(case), missing=ops.missing_file_items(case),
                            private=case.can_see_private(current_user), AgreementForm=AgreementForm,
                            CaseStatus=CaseStatus, archive_form=forms.ConfirmForm(),
                            rights_form=forms.RightsNoticeForm(given_on=local_today()))
+    db.session.commit()  # the audit entry; after rendering, so the loaded case is not expired and reloaded
+    return html
 
 
 @bp.get("/cases/<int:case_id>/status")

@@ -322,7 +322,8 @@ def test_search_and_filters(app, client, login_as, world):
     with app.app_context():
         numbers = {cid: db.session.get(Case, cid).number for cid in (first, second)}
     for query, hit, miss in (("赵大妈", second, first), ("13711112222", second, first),
-                             ("5幢201", second, first), (numbers[first], first, second)):
+                             ("回龙苑5幢201", second, first), ("赵", second, first),
+                             (numbers[first], first, second)):
         text = page_text(client.get("/mediation/", query_string={"q": query}))
         assert numbers[hit] in text and numbers[miss] not in text, query
     text = page_text(client.get("/mediation/", query_string={"status": "accepted"}))
