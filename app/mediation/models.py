@@ -293,6 +293,7 @@ class Case(db.Model):
         CheckConstraint("(accepted_on IS NULL) OR (presiding_mediator_id IS NOT NULL)",
                         name="accepted_has_mediator"),
         Index("ix_mediation_cases_status_due", "status", "due_on"),
+        Index("ix_mediation_cases_status_id", "status", "id"),
         Index("ix_mediation_cases_presiding_due", "presiding_mediator_id", "due_on"),
         Index("ix_mediation_cases_unit_created", "org_unit_id", "id"),
     )

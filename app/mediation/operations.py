@@ -663,10 +663,11 @@ def case_list_query(user, filters, today):
                             Case.due_on <= today + timedelta(days=5))
     q = (filters.get("q") or "").strip()
     if q:
-        party_cases = select(Party.case_id).where(or_(prefix_match(Party.name, q), prefix_match(Party.phone, q),
-                                                      prefix_match(Party.address, q)))
+        # a correlated EXISTS: walking cases newest first, the search stops at the first page of matches
+        party_matches = select(Party.id).where(Party.case_id == Case.id, or_(
+            prefix_match(Party.name, q), prefix_match(Party.phone, q), prefix_match(Party.address, q)))
         query = query.where(or_(prefix_match(Case.number, q), prefix_match(Case.address, q),
-                                Case.id.in_(party_cases)))
+                                party_matches.exists()))
     return query.options(selectinload(Case.parties), selectinload(Case.presiding_mediator)).order_by(Case.id.desc())
 
 
