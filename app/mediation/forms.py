@@ -59,7 +59,8 @@ class PartyForm(Form):
     role = SelectField(_l("Role"), choices=choices(PartyRole.choices()))
     name = text(_l("Full name"), 60, needed=False)
     sex = SelectField(_l("Sex"), choices=choices([("", "—")] + Sex.choices()), validators=[Optional()])
-    phone = PhoneField(_l("Mobile number"), validators=[Optional(), MobileNumber()])
+    phone = PhoneField(_l("Mobile number"), validators=[Optional(), MobileNumber()],
+                       description=_l("Required for an applicant."))
     id_number = StringField(_l("ID number"), filters=[upper_strip_filter], validators=[Optional(), IdNumber()],
                             render_kw={"maxlength": 18, "autocomplete": "off"},
                             description=_l("Optional; 18 characters."))
