@@ -66,6 +66,14 @@ def require(allowed):
         abort(403)
 
 
+def require_change(case, rule="can_edit"):
+    """The current user may change the case this way. An archived case says so instead of a bare 403."""
+    if case.is_read_only:
+        flash(_("This case is archived and can no longer be changed."), "error")
+        abort(redirect(case_url(case)))
+    require(getattr(case, rule)(current_user))
+
+
 def apply_error(form, error):
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
@@ -241,7 +249,7 @@ def mediator_choices(case):
 @staff_required
 def accept(case_id):
     case = load_case(case_id)
-    require(case.can_manage(current_user))
+    require_change(case, "can_manage")
     form = forms.AcceptForm()
     form.presiding_mediator_id.choices = mediator_choices(case)
     if not form.is_submitted():
@@ -268,7 +276,7 @@ def accept(case_id):
 @staff_required
 def decline(case_id):
     case = load_case(case_id)
-    require(case.can_manage(current_user))
+    require_change(case, "can_manage")
     form = forms.ReasonForm()
     done = run(form, case, lambda: ops.decline_case(current_user, case, form.reason.data),
                _("Case %(number)s declined.", number=case.number))
@@ -279,7 +287,7 @@ def decline(case_id):
 @staff_required
 def refer(case_id):
     case = load_case(case_id)
-    require(case.can_manage(current_user))
+    require_change(case, "can_manage")
     form = forms.ReferForm()
     done = run(form, case, lambda: ops.refer_case(current_user, case, form.referred_to.data, form.note.data),
                _("Case %(number)s referred out.", number=case.number))
@@ -290,7 +298,7 @@ def refer(case_id):
 @staff_required
 def withdraw(case_id):
     case = load_case(case_id)
-    require(case.can_manage(current_user))
+    require_change(case, "can_manage")
     form = forms.ReasonForm()
     done = run(form, case, lambda: ops.withdraw_case(current_user, case, form.reason.data),
                _("Case %(number)s withdrawn.", number=case.number))
@@ -305,7 +313,7 @@ def withdraw(case_id):
 @staff_required
 def rights_notice(case_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user))
+    require_change(case)
     form = forms.RightsNoticeForm()
     done = run(form, case, lambda: ops.give_rights_notice(current_user, case, form.given_on.data),
                _("The rights notice is recorded."))
@@ -327,7 +335,7 @@ def print_rights_notice(case_id):
 @staff_required
 def extend(case_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user))
+    require_change(case)
     form = forms.ExtendForm()
     done = run(form, case, lambda: ops.extend_deadline(current_user, case, form.until.data, form.reason.data,
                                                         form.both_consent.data),
@@ -340,7 +348,7 @@ def extend(case_id):
 @staff_required
 def new_session(case_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user))
+    require_change(case)
     form = forms.SessionForm()
     if not form.is_submitted():
         form.recorder.data = current_user.name
@@ -370,7 +378,7 @@ def show_session(case_id, session_id):
 @staff_required
 def add_helper(case_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user))
+    require_change(case)
     form = forms.HelperForm()
     form.user_id.choices = choices([(0, "—")] + [(c.value, c.label) for c in mediator_choices(case)])
 
@@ -387,7 +395,7 @@ def add_helper(case_id):
 @staff_required
 def recusal(case_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user))
+    require_change(case)
     form = forms.RecusalForm()
     on_case = [u for u in ops.mediators_for(case.org_unit) if u.id in case.mediator_ids()]
     form.mediator_id.choices = choices([(u.id, u.name) for u in on_case])
@@ -410,7 +418,7 @@ def recusal(case_id):
 @staff_required
 def agreement(case_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user))
+    require_change(case)
     existing = case.agreement
     form = forms.AgreementEditForm(obj=existing)
     if not form.is_submitted() and existing is None:
@@ -459,7 +467,8 @@ def agreement_pdf(case_id):
 @staff_required
 def confirmation(case_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user) and case.agreement is not None)
+    require_change(case)
+    require(case.agreement is not None)
     form = forms.ConfirmationForm()
     agreement_ = case.agreement
     if not form.is_submitted() and agreement_.confirmation_applied_on:
@@ -480,7 +489,7 @@ def confirmation(case_id):
 @staff_required
 def end(case_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user))
+    require_change(case)
     form = forms.EndForm()
     if not form.is_submitted():
         form.other_routes.data = _("A lawsuit at the people's court; arbitration; a complaint to the competent "
@@ -496,7 +505,7 @@ def end(case_id):
 @staff_required
 def follow_up(case_id, follow_up_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user))
+    require_change(case)
     visit = db.session.get(FollowUp, follow_up_id)
     if visit is None or visit.case_id != case.id:
         abort(404)
@@ -512,7 +521,7 @@ def follow_up(case_id, follow_up_id):
 @staff_required
 def new_attachment(case_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user))
+    require_change(case)
     form = forms.AttachmentForm()
     if not form.is_submitted() and request.args.get("kind"):
         form.kind.data = request.args["kind"]
@@ -539,7 +548,7 @@ def attachment(case_id, attachment_id):
 @staff_required
 def archive(case_id):
     case = load_case(case_id)
-    require(case.can_edit(current_user))
+    require_change(case)
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         try:

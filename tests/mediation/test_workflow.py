@@ -116,9 +116,11 @@ def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_di
         assert kinds[0] == "registered" and kinds[-1] == "archived"
         assert {"accepted", "rights_notice", "mediation_started", "session_recorded", "agreement_reached",
                 "follow_up_scheduled", "followed_up", "attachment_added"} <= set(kinds)
-    # archived: read-only
-    response = client.post(f"/mediation/cases/{case_id}/sessions/new", data={})
-    assert response.status_code == 403
+    # archived: read-only, and the page says so
+    response = client.post(f"/mediation/cases/{case_id}/sessions/new", data={}, follow_redirects=True)
+    assert translated(app, "This case is archived and can no longer be changed.") in page_text(response)
+    with app.app_context():
+        assert len(db.session.get(Case, case_id).sessions) == 2
 
 
 @pytest.mark.parametrize("path,data,final,reason_field", [
