@@ -75,6 +75,9 @@ class PartyForm(Form):
 
 class CaseForm(FlaskForm):
     source = SelectField(_l("Source"), choices=choices(CaseSource.choices()))
+    reported_by_id = SelectField(_l("Reported by grid worker"), coerce=int, default=0, validators=[Optional()],
+                                 description=_l("For a grid report: the grid worker is told how the case goes, "
+                                                "and sees its status only."))
     category = SelectField(_l("Dispute category"), choices=choices(DisputeCategory.choices()),
                            default=str(DisputeCategory.neighbour))
     summary = text_area(_l("What happened"), rows=4)

@@ -694,6 +694,22 @@ def home_summary(user):
     return {"today": today, "visits": due_visits(user, today), "cases": due_cases(user, today)}
 
 
+def grid_workers_for(community):
+    """Active grid workers attached to the community or its grids."""
+    under = select(OrgUnit.id).where(prefix_match(OrgUnit.path, community.path))
+    return db.session.scalars(
+        select(User).where(User.active.is_(True), User.role_rows.any(UserRole.role == "grid_worker"),
+                           User.org_unit_id.in_(under))
+        .options(selectinload(User.org_unit)).order_by(User.name)
+    ).all()
+
+
+def cases_reported_by(user, limit=20):
+    """The cases a grid worker passed to the studio, newest first (their status is all they see)."""
+    return db.session.scalars(select(Case).where(Case.referred_by_id == user.id)
+                              .order_by(Case.id.desc()).limit(limit)).all()
+
+
 def mediators_for(community):
     """Active mediators who may work on the community's cases: attached to it, under it, or above it."""
     under = select(OrgUnit.id).where(prefix_match(OrgUnit.path, community.path))

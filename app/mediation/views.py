@@ -149,6 +149,8 @@ def prepare_case_form(form, community):
     buildings = db.session.scalars(select(Building).where(Building.grid_id.in_([g.id for g in grids]))
                                    .options(selectinload(Building.grid)).order_by(Building.grid_id, Building.id)).all()
     form.building_id.choices = choices([(0, "—")] + [(b.id, f"{b.grid.name} {b.name}") for b in buildings])
+    form.reported_by_id.choices = choices([(0, "—")] + [(u.id, f"{u.name}（{u.org_unit.name}）")
+                                                        for u in ops.grid_workers_for(community)])
     for entry in form.parties:
         entry.form.building_id.choices = form.building_id.choices
     if not form.is_submitted():
@@ -197,8 +199,9 @@ def new_case():
         parties = [{key: entry.form[key].data or None for key in ("role", "name", "sex", "phone", "id_number",
                                                                    "address", "representative", "building_id")}
                    for entry in form.party_rows()]
+        reporter = db.session.get(User, form.reported_by_id.data) if form.reported_by_id.data else None
         try:
-            case = ops.register_case(current_user, community, data, parties)
+            case = ops.register_case(current_user, community, data, parties, referred_by=reporter)
         except DomainError as error:
             db.session.rollback()
             apply_error(form, error)

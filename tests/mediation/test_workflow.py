@@ -441,3 +441,25 @@ def test_studio_settings_change_the_case_numbers(app, client, login_as, world):
     with app.app_context():
         case = db.session.get(Case, case_id)
         assert case.number == "回龙调字〔2026〕0001号" and case.studio.follow_up_days == 14
+
+
+def test_grid_worker_reported_case_is_followed_by_status_only(app, client, login_as, world):
+    login_as("mediator")
+    case_id = register(client, world, reported_by_id=str(world.users["grid_worker"]))
+    post_ok(client, f"/mediation/cases/{case_id}/accept", {
+        "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": "2026-11-03"})
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        assert case.referred_by_id == world.users["grid_worker"]
+        number = case.number
+        note = db.session.scalar(select(Notification).where(Notification.user_id == world.users["grid_worker"]))
+        assert number in note.message
+    login_as("grid_worker")
+    grid_page = page_text(client.get("/grid/"))
+    assert number in grid_page and translated(app, "Accepted") in grid_page
+    status_page = page_text(client.get(f"/mediation/cases/{case_id}/status"))
+    assert number in status_page and "张建华" not in status_page and "13912345678" not in status_page
+    # someone who is not a grid worker of this community cannot be named as the reporter
+    login_as("mediator")
+    response = client.post("/mediation/cases/new", data=intake_data(world, reported_by_id=str(world.users["outsider"])))
+    assert response.status_code == 200 and 'aria-invalid="true"' in response.get_data(as_text=True)
