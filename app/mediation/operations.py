@@ -132,6 +132,12 @@ def transition(case, to_status, actor, kind, summary="", data=None):
     db.session.flush()
 
 
+def not_in_future(day, field):
+    """Records are of what happened: their dates cannot be later than today."""
+    if day is not None and day > local_today():
+        raise DomainError(_("This date is in the future."), field=field)
+
+
 def require_editable(case):
     if case.is_read_only:
         raise InvalidTransition(_("This case is archived and can no longer be changed."))
@@ -147,6 +153,7 @@ def register_case(actor, community, data, parties, referred_by=None):
     studio = studio_for(community)
     registered_on = data.get("registered_on") or local_today()
     occurred_on = data.get("occurred_on")
+    not_in_future(registered_on, "registered_on")
     if occurred_on and occurred_on > registered_on:
         raise DomainError(_("The dispute cannot have started after the day it was registered."),
                           field="occurred_on")
@@ -229,6 +236,7 @@ def accept_case(actor, case, presiding_mediator, accepted_on=None):
     if presiding_mediator is None or not presiding_mediator.has_role("mediator"):
         raise DomainError(_("Choose a mediator to preside over the case."), field="presiding_mediator_id")
     accepted_on = accepted_on or local_today()
+    not_in_future(accepted_on, "accepted_on")
     if accepted_on < case.registered_on:
         raise DomainError(_("A case cannot be accepted before it was registered."), field="accepted_on")
     case.presiding_mediator = presiding_mediator
@@ -283,6 +291,7 @@ def give_rights_notice(actor, case, given_on=None):
     if case.status not in RUNNING_STATUSES:
         raise InvalidTransition(_("The rights notice is given after the case was accepted and before mediation."))
     given_on = given_on or local_today()
+    not_in_future(given_on, "given_on")
     if case.accepted_on and given_on < case.accepted_on:
         raise DomainError(_("The rights notice cannot be dated before the case was accepted."), field="given_on")
     case.rights_notice_on = given_on
@@ -411,6 +420,7 @@ def record_agreement(actor, case, data):
     if form == AgreementForm.oral and not data.get("oral_note"):
         raise DomainError(_("An oral agreement needs the mediator's written note."), field="oral_note")
     concluded_on = data["concluded_on"]
+    not_in_future(concluded_on, "concluded_on")
     if case.accepted_on and concluded_on < case.accepted_on:
         raise DomainError(_("The agreement cannot be dated before the case was accepted."), field="concluded_on")
     deadline = data.get("performance_deadline")
@@ -507,8 +517,7 @@ def record_follow_up(actor, follow_up, data):
     done_on = data["done_on"]
     if done_on < case.agreement.concluded_on:
         raise DomainError(_("The visit cannot be before the agreement."), field="done_on")
-    if done_on > local_today():
-        raise DomainError(_("The visit cannot be in the future."), field="done_on")
+    not_in_future(done_on, "done_on")
     for key in ("done_on", "method", "performance", "applicant_satisfaction", "respondent_satisfaction", "note"):
         setattr(follow_up, key, data.get(key))
     follow_up.flare_up = bool(data.get("flare_up"))

@@ -173,8 +173,11 @@ def new_case():
     form = forms.CaseForm()
     prepare_case_form(form, community)
     if request.method == "POST" and "add_party" in request.form:
-        form.parties.append_entry({"role": str(PartyRole.other)})
-        form.parties[-1].form.building_id.choices = form.building_id.choices
+        if len(form.parties) < form.parties.max_entries:
+            form.parties.append_entry({"role": str(PartyRole.other)})
+            form.parties[-1].form.building_id.choices = form.building_id.choices
+        else:
+            flash(_("A case can have at most %(n)s parties.", n=form.parties.max_entries), "error")
         return render_template("mediation/new.html", form=form, community=community, communities=communities,
                                related=[])
     related = []

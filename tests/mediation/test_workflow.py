@@ -463,3 +463,36 @@ def test_grid_worker_reported_case_is_followed_by_status_only(app, client, login
     login_as("mediator")
     response = client.post("/mediation/cases/new", data=intake_data(world, reported_by_id=str(world.users["outsider"])))
     assert response.status_code == 200 and 'aria-invalid="true"' in response.get_data(as_text=True)
+
+
+def test_at_most_twenty_parties(app, client, login_as, world):
+    login_as("mediator")
+    data = intake_data(world)
+    for i in range(2, 20):
+        data[f"parties-{i}-role"] = "other"
+        data[f"parties-{i}-name"] = f"第三人{i}"
+    response = client.post("/mediation/cases/new", data=dict(data, add_party="1"))
+    assert response.status_code == 200
+    assert translated(app, "A case can have at most %(n)s parties.", n=20) in page_text(response)
+    assert 'value="第三人19"' in response.get_data(as_text=True)
+    response = client.post("/mediation/cases/new", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        assert len(db.session.get(Case, int(response.headers["Location"].rsplit("/", 1)[-1])).parties) == 20
+
+
+def test_dates_in_the_future_are_refused(app, client, login_as, world):
+    from datetime import timedelta
+
+    from app.core.types import local_today
+
+    with app.app_context():
+        tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    login_as("mediator")
+    response = client.post("/mediation/cases/new", data=intake_data(world, registered_on=tomorrow))
+    assert translated(app, "This date is in the future.") in page_text(response)
+    case_id = make_case(app, world, upto="session")
+    response = client.post(f"/mediation/cases/{case_id}/agreement", data={
+        "form": "written", "concluded_on": tomorrow, "facts": "x", "issues": "y", "terms": "z"})
+    assert translated(app, "This date is in the future.") in page_text(response)
+    assert status_of(app, case_id) == "in_mediation"
