@@ -61,9 +61,25 @@ def load_case(case_id, rule="can_view"):
     return case
 
 
+def viewed(case, page):
+    """Render a page that shows the case's full details: the view goes into the audit log, committed after
+    rendering so the loaded case is not expired and reloaded."""
+    ops.log_full_view(current_user, case)
+    result = page()
+    db.session.commit()
+    return result
+
+
 def require(allowed):
     if not allowed:
         abort(403)
+
+
+def load_written_agreement_case(case_id):
+    case = load_case(case_id)
+    if case.agreement is None or case.agreement.form != AgreementForm.written:
+        abort(404)
+    return case
 
 
 def require_change(case, rule="can_edit"):
@@ -223,15 +239,12 @@ def new_case():
 @staff_required
 def show(case_id):
     case = load_case(case_id)
-    ops.log_full_view(current_user, case)
     related = ops.related_cases(case, scope_ids=permissions.visible_unit_ids(current_user))
-    html = render_template("mediation/show.html", case=case, today=local_today(), related=related,
-                           checklist=ops.file_checklist(case), missing=ops.missing_file_items(case),
-                           private=case.can_see_private(current_user), AgreementForm=AgreementForm,
-                           CaseStatus=CaseStatus, archive_form=forms.ConfirmForm(),
-                           rights_form=forms.RightsNoticeForm(given_on=local_today()))
-    db.session.commit()  # the audit entry; after rendering, so the loaded case is not expired and reloaded
-    return html
+    return viewed(case, lambda: render_template(
+        "mediation/show.html", case=case, today=local_today(), related=related,
+        checklist=ops.file_checklist(case), missing=ops.missing_file_items(case),
+        private=case.can_see_private(current_user), AgreementForm=AgreementForm, CaseStatus=CaseStatus,
+        archive_form=forms.ConfirmForm(), rights_form=forms.RightsNoticeForm(given_on=local_today())))
 
 
 @bp.get("/cases/<int:case_id>/status")
@@ -332,9 +345,7 @@ def print_rights_notice(case_id):
     from app.mediation import documents
 
     case = load_case(case_id)
-    ops.log_full_view(current_user, case)
-    db.session.commit()
-    return documents.rights_notice_html(case)
+    return viewed(case, lambda: documents.rights_notice_html(case))
 
 
 @bp.route("/cases/<int:case_id>/extend", methods=["GET", "POST"])
@@ -375,9 +386,7 @@ def show_session(case_id, session_id):
     session = db.session.get(MediationSession, session_id)
     if session is None or session.case_id != case.id:
         abort(404)
-    ops.log_full_view(current_user, case)
-    db.session.commit()
-    return documents.session_html(session)
+    return viewed(case, lambda: documents.session_html(session))
 
 
 @bp.route("/cases/<int:case_id>/helpers/new", methods=["GET", "POST"])
@@ -445,12 +454,8 @@ def agreement(case_id):
 def print_agreement(case_id):
     from app.mediation import documents
 
-    case = load_case(case_id)
-    if case.agreement is None or case.agreement.form != AgreementForm.written:
-        abort(404)
-    ops.log_full_view(current_user, case)
-    db.session.commit()
-    return documents.agreement_html(case)
+    case = load_written_agreement_case(case_id)
+    return viewed(case, lambda: documents.agreement_html(case))
 
 
 @bp.get("/cases/<int:case_id>/agreement.pdf")
@@ -458,12 +463,8 @@ def print_agreement(case_id):
 def agreement_pdf(case_id):
     from app.mediation import documents
 
-    case = load_case(case_id)
-    if case.agreement is None or case.agreement.form != AgreementForm.written:
-        abort(404)
-    ops.log_full_view(current_user, case)
-    db.session.commit()
-    pdf = documents.agreement_pdf(case)
+    case = load_written_agreement_case(case_id)
+    pdf = viewed(case, lambda: documents.agreement_pdf(case))
     filename = f"agreement-{case.id}.pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -544,10 +545,9 @@ def attachment(case_id, attachment_id):
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.case_id != case.id:
         abort(404)
-    ops.log_full_view(current_user, case)
-    db.session.commit()
-    return send_file(ops.attachment_path(item), mimetype=item.content_type, download_name=item.filename,
-                     as_attachment=item.content_type == "application/pdf")
+    return viewed(case, lambda: send_file(ops.attachment_path(item), mimetype=item.content_type,
+                                          download_name=item.filename,
+                                          as_attachment=item.content_type == "application/pdf"))
 
 
 @bp.post("/cases/<int:case_id>/archive")
