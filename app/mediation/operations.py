@@ -436,6 +436,7 @@ def record_agreement(actor, case, data):
     transition(case, CaseStatus.agreement_reached, actor, "agreement_reached",
                _("%(form)s concluded", form=form.title), {"form": str(form)})
     schedule_follow_up(actor, case, concluded_on + timedelta(days=case.studio.follow_up_days))
+    _notify_referrer(case, actor)
     return agreement
 
 
@@ -645,6 +646,7 @@ def archive_case(actor, case):
     case.retention_until = today.replace(year=today.year + case.studio.retention_years)
     transition(case, CaseStatus.archived, actor, "archived",
                _("Archived; kept until %(date)s", date=case.retention_until.isoformat()))
+    _notify_referrer(case, actor)
 
 
 # --- confidentiality -------------------------------------------------------------------------
