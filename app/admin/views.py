@@ -18,7 +18,7 @@ from app.admin.forms import (
     UserForm,
 )
 from app.core import operations, permissions
-from app.core.forms import choices
+from app.core.forms import apply_domain_error, choices
 from app.core.models import AuditEntry, Building, HandlingUnit, OrgUnit, UnitKind, User
 from app.core.pagination import paginate
 from app.core.permissions import admin_required, scope_query
@@ -52,14 +52,6 @@ def unit_choices(kinds=None):
     units = visible_units()
     return choices((u.id, "\u3000" * (u.depth - current_user.org_unit.depth) + u.name)
                    for u in units if kinds is None or u.kind in kinds)
-
-
-def apply_domain_error(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.get("/")

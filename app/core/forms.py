@@ -55,6 +55,17 @@ def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def apply_domain_error(form, error):
+    """Show a refused operation's message next to the field it names, or as a flash message."""
+    from flask import flash
+
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
 def choices(pairs):
     """Select choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -182,10 +182,14 @@ def create_user(actor, phone, name, password, roles, org_unit, handling_unit=Non
     return user
 
 
+def _user_snapshot(user):
+    return {"name": user.name, "roles": sorted(str(r) for r in user.roles), "org_unit_id": user.org_unit_id,
+            "handling_unit_id": user.handling_unit_id, "active": user.active,
+            "home_building_id": user.home_building_id}
+
+
 def update_user(actor, user, name, roles, org_unit, handling_unit=None, active=True, home_building=None):
-    before = {"name": user.name, "roles": sorted(str(r) for r in user.roles), "org_unit_id": user.org_unit_id,
-              "handling_unit_id": user.handling_unit_id, "active": user.active,
-              "home_building_id": user.home_building_id}
+    before = _user_snapshot(user)
     if actor.id == user.id and not active:
         raise DomainError(_("You cannot deactivate your own account."), field="active")
     if actor.id == user.id and "admin" not in {str(r) for r in roles}:
@@ -199,9 +203,7 @@ def update_user(actor, user, name, roles, org_unit, handling_unit=None, active=T
         user.login_token = secrets.token_hex(16)
     user.active = active
     db.session.flush()
-    after = {"name": user.name, "roles": sorted(str(r) for r in user.roles), "org_unit_id": user.org_unit_id,
-             "handling_unit_id": user.handling_unit_id, "active": user.active,
-             "home_building_id": user.home_building_id}
+    after = _user_snapshot(user)
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changes:
         log(actor, "user.updated", user, _("Updated user %(name)s", name=user.name), changes)

@@ -711,14 +711,34 @@ def home_summary(user):
     return {"today": today, "visits": due_visits(user, today), "cases": due_cases(user, today)}
 
 
-def grid_workers_for(community):
-    """Active grid workers attached to the community or its grids."""
-    under = select(OrgUnit.id).where(prefix_match(OrgUnit.path, community.path))
+MAX_CHOICES = 300
+
+
+def list_filter_choices(user):
+    """(id, name) pairs of the mediators and grids the case list can be filtered by: pairs, not objects,
+    because for a street or county the lists are long."""
+    mediators = db.session.execute(
+        scope_query(select(User.id, User.name).join(UserRole)
+                    .where(User.active.is_(True), UserRole.role == "mediator"), User.org_unit_id, user)
+        .order_by(User.name).limit(MAX_CHOICES)).all()
+    grids = db.session.execute(
+        scope_query(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "grid"), OrgUnit.id, user)
+        .order_by(OrgUnit.path).limit(MAX_CHOICES)).all()
+    return [tuple(row) for row in mediators], [tuple(row) for row in grids]
+
+
+def _active_users_with_role(role, unit_ids):
     return db.session.scalars(
-        select(User).where(User.active.is_(True), User.role_rows.any(UserRole.role == "grid_worker"),
-                           User.org_unit_id.in_(under))
+        select(User).where(User.active.is_(True), User.role_rows.any(UserRole.role == role),
+                           User.org_unit_id.in_(unit_ids))
         .options(selectinload(User.org_unit)).order_by(User.name)
     ).all()
+
+
+def grid_workers_for(community):
+    """Active grid workers attached to the community or its grids."""
+    return _active_users_with_role("grid_worker", select(OrgUnit.id).where(prefix_match(OrgUnit.path,
+                                                                                        community.path)))
 
 
 def cases_reported_by(user, limit=20):
@@ -729,9 +749,6 @@ def cases_reported_by(user, limit=20):
 
 def mediators_for(community):
     """Active mediators who may work on the community's cases: attached to it, under it, or above it."""
-    under = select(OrgUnit.id).where(prefix_match(OrgUnit.path, community.path))
-    return db.session.scalars(
-        select(User).where(User.active.is_(True), User.role_rows.any(UserRole.role == "mediator"),
-                           or_(User.org_unit_id.in_(community.ancestor_ids), User.org_unit_id.in_(under)))
-        .order_by(User.name)
-    ).all()
+    under = select(OrgUnit.id).where(prefix_match(OrgUnit.path, community.path) | OrgUnit.id.in_(
+        community.ancestor_ids))
+    return _active_users_with_role("mediator", under)

@@ -3,13 +3,13 @@
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import permissions
-from app.core.forms import choices
-from app.core.models import Building, OrgUnit, UnitKind, User, UserRole
+from app.core.forms import apply_domain_error, choices
+from app.core.models import Building, OrgUnit, User
 from app.core.operations import DomainError
 from app.core.pagination import paginate
 from app.core.permissions import roles_required, scope_query
@@ -34,7 +34,6 @@ from app.mediation.models import (
 bp = Blueprint("mediation", __name__)
 
 staff_required = roles_required(Role.mediator, Role.admin)
-MAX_CHOICES = 300
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -90,14 +89,6 @@ def require_change(case, rule="can_edit"):
     require(getattr(case, rule)(current_user))
 
 
-def apply_error(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "error")
-
-
 def communities_for(user):
     query = scope_query(select(OrgUnit).where(OrgUnit.kind.in_(["community", "village"])), OrgUnit.id, user)
     communities = db.session.scalars(query.order_by(OrgUnit.path)).all()
@@ -117,7 +108,7 @@ def run(form, case, operation, message):
             operation()
         except DomainError as error:
             db.session.rollback()
-            apply_error(form, error)
+            apply_domain_error(form, error)
         else:
             db.session.commit()
             flash(message, "success")
@@ -137,16 +128,9 @@ def action_page(case, form, title, fields, submit, note=None, status=200):
 @staff_required
 def index():
     form = forms.CaseFilterForm(request.args)
-    # (id, name) pairs only: the filter lists can be long for a street or county
-    mediators = db.session.execute(
-        scope_query(select(User.id, User.name).join(UserRole).where(User.active.is_(True),
-                                                                    UserRole.role == str(Role.mediator)),
-                    User.org_unit_id).order_by(User.name).limit(MAX_CHOICES)).all()
-    form.mediator.choices = choices([(0, _("(all)"))] + [tuple(row) for row in mediators])
-    grids = db.session.execute(
-        scope_query(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == UnitKind.grid), OrgUnit.id)
-        .order_by(OrgUnit.path).limit(MAX_CHOICES)).all()
-    form.grid.choices = choices([(0, _("(all)"))] + [tuple(row) for row in grids])
+    mediators, grids = ops.list_filter_choices(current_user)
+    form.mediator.choices = choices([(0, _("(all)"))] + mediators)
+    form.grid.choices = choices([(0, _("(all)"))] + grids)
     today = local_today()
     filters = form.data if form.validate() else {}
     query = ops.case_list_query(current_user, filters, today)
@@ -223,7 +207,7 @@ def new_case():
             case = ops.register_case(current_user, community, data, parties, referred_by=reporter)
         except DomainError as error:
             db.session.rollback()
-            apply_error(form, error)
+            apply_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Case %(number)s registered.", number=case.number), "success")
@@ -248,11 +232,8 @@ def show(case_id):
 
 
 @bp.get("/cases/<int:case_id>/status")
+@login_required
 def status(case_id):
-    if not current_user.is_authenticated:
-        from app.extensions import login_manager
-
-        return login_manager.unauthorized()
     case = load_case(case_id, "can_view_status")
     return render_template("mediation/status.html", case=case)
 
@@ -260,8 +241,8 @@ def status(case_id):
 # --- first decisions -------------------------------------------------------------------------
 
 
-def mediator_choices(case):
-    return choices([(u.id, u.name) for u in ops.mediators_for(case.org_unit)])
+def mediator_pairs(case):
+    return [(u.id, u.name) for u in ops.mediators_for(case.org_unit)]
 
 
 @bp.route("/cases/<int:case_id>/accept", methods=["GET", "POST"])
@@ -270,7 +251,7 @@ def accept(case_id):
     case = load_case(case_id)
     require_change(case, "can_manage")
     form = forms.AcceptForm()
-    form.presiding_mediator_id.choices = mediator_choices(case)
+    form.presiding_mediator_id.choices = choices(mediator_pairs(case))
     if not form.is_submitted():
         form.accepted_on.data = local_today()
         form.presiding_mediator_id.data = current_user.id
@@ -395,7 +376,7 @@ def add_helper(case_id):
     case = load_case(case_id)
     require_change(case)
     form = forms.HelperForm()
-    form.user_id.choices = choices([(0, "—")] + [(c.value, c.label) for c in mediator_choices(case)])
+    form.user_id.choices = choices([(0, "—")] + mediator_pairs(case))
 
     def operation():
         user = db.session.get(User, form.user_id.data) if form.user_id.data else None
@@ -412,10 +393,10 @@ def recusal(case_id):
     case = load_case(case_id)
     require_change(case)
     form = forms.RecusalForm()
-    on_case = [u for u in ops.mediators_for(case.org_unit) if u.id in case.mediator_ids()]
-    form.mediator_id.choices = choices([(u.id, u.name) for u in on_case])
-    form.replacement_id.choices = choices([(u.id, u.name) for u in ops.mediators_for(case.org_unit)
-                                           if u.id not in case.mediator_ids()])
+    on_case = case.mediator_ids()
+    pairs = mediator_pairs(case)
+    form.mediator_id.choices = choices([pair for pair in pairs if pair[0] in on_case])
+    form.replacement_id.choices = choices([pair for pair in pairs if pair[0] not in on_case])
 
     def operation():
         ops.record_recusal(current_user, case, db.session.get(User, form.mediator_id.data),
@@ -600,7 +581,7 @@ def studio():
             ops.update_studio(current_user, the_studio, form.data)
         except DomainError as error:
             db.session.rollback()
-            apply_error(form, error)
+            apply_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Studio settings saved."), "success")
