@@ -58,14 +58,15 @@ extract-messages: setup-dev ## refresh the catalogs from the code
 migrate: setup
 	$(FLASK) db upgrade
 
-system-deps: ## PDF output needs Pango (WeasyPrint) and a Chinese font; installed from Debian when missing
-	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || ! (fc-list :lang=zh 2>/dev/null | grep -q .); then \
+system-deps: ## PDF output needs Pango and HarfBuzz (WeasyPrint) and a Chinese font; installed from Debian when missing
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset \
+	    || ! (fc-list :lang=zh 2>/dev/null | grep -q .); then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fontconfig) >/dev/null; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig) >/dev/null; \
 	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fontconfig) >/dev/null; \
+	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig) >/dev/null; \
 	  else \
-	    echo "Pango or a Chinese font is missing: install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk for PDF output"; \
+	    echo "Pango, HarfBuzz or a Chinese font is missing: install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk for PDF output"; \
 	  fi; \
 	fi
 

@@ -41,7 +41,8 @@ class Config:
     INSTANCE_DIR = str(INSTANCE_PATH)
 
     SQLALCHEMY_DATABASE_URI = database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A pooled PostgreSQL connection may have been closed by the server; an SQLite file cannot.
+    SQLALCHEMY_ENGINE_OPTIONS = {} if SQLALCHEMY_DATABASE_URI.startswith("sqlite") else {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     REDIS_URL = os.environ.get("REDIS_URL")

@@ -49,21 +49,23 @@ def load_config(app, config):
 
 def register_extensions(app):
     from app.core import i18n
+    from app.core.database import configure_engine
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.install_jinja_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     login_manager.login_message_category = "info"
-    from flask_babel import lazy_gettext
-
-    login_manager.login_message = lazy_gettext("Please log in to see this page.")
-    login_manager.needs_refresh_message = lazy_gettext("Please log in again to confirm it is you.")
+    login_manager.login_message = i18n.lazy_gettext("Please log in to see this page.")
+    login_manager.needs_refresh_message = i18n.lazy_gettext("Please log in again to confirm it is you.")
     from app.core import models  # noqa: F401  (registers user_loader)
 
     if app.config.get("LINLI_COUNT_QUERIES"):

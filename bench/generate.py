@@ -754,10 +754,10 @@ def generate(database_url, scale, seed=1, log=None):
                         ctx.timings[gen.__name__] = round(time.perf_counter() - t0, 3)
                         if log:
                             log(f"  {gen.__name__}: {ctx.timings[gen.__name__]:.2f} s")
-                if engine.dialect.name == "postgresql":
-                    # What autovacuum would have done by the time a real database is this big.
-                    with engine.begin() as conn:
-                        conn.execute(text("ANALYZE"))
+                # The planner statistics a database of this size has by then: autovacuum gathers them on
+                # PostgreSQL, `PRAGMA optimize` (run by the app, see app.core.database) on SQLite.
+                with engine.begin() as conn:
+                    conn.execute(text("ANALYZE"))
             finally:
                 engine.dispose()
     return {"scale": scale, "seconds": round(time.perf_counter() - started, 3), "rows": ctx.counts,

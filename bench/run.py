@@ -372,10 +372,16 @@ class Server:
 def run_scale(scale, workdir, args, pages, counts_only=False):
     """Generate a database at ``scale``, serve it and measure (or only count queries)."""
     scale_dir = Path(workdir) / f"scale-{scale}"
-    scale_dir.mkdir(parents=True)
+    scale_dir.mkdir(parents=True, exist_ok=bool(args.reuse))
     database_url = f"sqlite:///{scale_dir / 'bench.sqlite3'}"
-    log(f"== scale {scale}: generating {database_url}")
-    summary = generate(database_url, scale)
+    summary_path = scale_dir / "generated.json"
+    if args.reuse and summary_path.exists():
+        log(f"== scale {scale}: reusing {database_url}")
+        summary = json.loads(summary_path.read_text())
+    else:
+        log(f"== scale {scale}: generating {database_url}")
+        summary = generate(database_url, scale)
+        summary_path.write_text(json.dumps(summary, default=str))
     rows = ", ".join(f"{table} {count}" for table, count in summary["rows"].items())
     log(f"   {rows} in {summary['seconds']:.1f} s")
     pages = resolve_paths(pages, summary.get("refs", {}))
@@ -535,6 +541,9 @@ def parse_args(argv):
     parser.add_argument("--page", action="append", metavar="NAME_OR_PATH", help="measure only these pages")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="JSON results file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, gunicorn log)")
+    parser.add_argument("--reuse", type=Path, metavar="DIR",
+                        help="keep the databases in DIR and use them again in later runs instead of generating "
+                             "them (for trying out a change; the page views of every run stay in their audit log)")
     args = parser.parse_args(argv)
 
     if args.scales:
@@ -579,7 +588,7 @@ def stop_on_sigterm(signum, frame):
 def main(argv=None):
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, stop_on_sigterm)
-    workdir = tempfile.mkdtemp(prefix="linli-bench-")
+    workdir = str(args.reuse) if args.reuse else tempfile.mkdtemp(prefix="linli-bench-")
     runs = []
     try:
         pages = select_pages(args.page)
@@ -591,7 +600,7 @@ def main(argv=None):
         log(f"\nBENCHMARK ERROR: {error}")
         return 2
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             log(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.forms import MobileNumber, PasswordStrength, PhoneField, choices, strip_filter
+from app.core.i18n import lazy_gettext as _l
 from app.core.models import HANDLING_UNIT_KIND_TITLES
 from app.core.roles import ROLE_TITLES
 

@@ -3,7 +3,6 @@
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -19,6 +18,7 @@ from app.admin.forms import (
 )
 from app.core import operations, permissions
 from app.core.forms import apply_domain_error, choices
+from app.core.i18n import gettext as _
 from app.core.models import AuditEntry, Building, HandlingUnit, OrgUnit, UnitKind, User
 from app.core.pagination import paginate
 from app.core.permissions import admin_required, scope_query

@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.core.forms import MobileNumber, PasswordStrength, PhoneField, choices, strip_filter
 from app.core.i18n import LANGUAGE_NAMES
+from app.core.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

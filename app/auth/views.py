@@ -1,12 +1,12 @@
 """Login, logout and the user's own account."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from app.auth.forms import AccountForm, LoginForm, PasswordChangeForm
 from app.core import operations
+from app.core.i18n import gettext as _
 from app.core.models import User
 from app.core.security import safe_next
 from app.extensions import db, limiter

@@ -1,10 +1,10 @@
 """Translated error pages (HTML) and JSON errors for API clients."""
 
 from flask import jsonify, make_response, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 
 MESSAGES = {

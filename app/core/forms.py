@@ -2,10 +2,11 @@
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+
+from app.core.i18n import lazy_gettext as _l
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 

@@ -1,12 +1,74 @@
-"""Language and time zone selection for Flask-Babel.
+"""Language and time zone selection for Flask-Babel, and the gettext functions the app uses.
 
 Order: the logged-in user's choice, the session's choice, the browser's Accept-Language, the
 installation's default (``LINLI_LANGUAGE``, zh_CN).
+
+``gettext``, ``ngettext`` and ``lazy_gettext`` behave as Flask-Babel's, but look the current catalog up
+once per request (Flask-Babel does it anew for every string, which on a page of a hundred strings
+costs more than rendering it). ``force_locale`` must be this module's, so that it switches the catalog.
 """
 
+from contextlib import contextmanager
+from functools import lru_cache
+
 from babel import Locale
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import force_locale as babel_force_locale
+from flask_babel import get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+
+
+def translations():
+    """The catalog of the current locale, kept in ``g`` for the rest of the request."""
+    if not has_app_context():
+        return get_translations()
+    catalog = g.get("_linli_translations")
+    if catalog is None:
+        catalog = g._linli_translations = get_translations()
+    return catalog
+
+
+def gettext(string, **variables):
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular, plural, num, **variables):
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string, **variables):
+    return LazyString(gettext, string, **variables)
+
+
+@contextmanager
+def force_locale(locale):
+    """Flask-Babel's force_locale, switching this module's catalog too."""
+    if not has_app_context():
+        with babel_force_locale(locale):
+            yield
+        return
+    saved = g.pop("_linli_translations", None)
+    try:
+        with babel_force_locale(locale):
+            yield
+    finally:
+        g.pop("_linli_translations", None)
+        if saved is not None:
+            g._linli_translations = saved
+
+
+def install_jinja_gettext(app):
+    """Templates' _(), gettext() and ngettext() through the catalog kept for the request."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -14,13 +76,19 @@ LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 def normalise(code):
     if not code:
         return None
+    return _match(code, tuple(current_app.config["LANGUAGES"]))
+
+
+@lru_cache(maxsize=64)
+def _match(code, languages):
     code = code.replace("-", "_")
-    for known in current_app.config["LANGUAGES"]:
+    for known in languages:
         if code.lower() == known.lower() or code.split("_")[0].lower() == known.split("_")[0].lower():
             return known
     return None
 
 
+@lru_cache(maxsize=32)
 def as_locale(code):
     """The Babel Locale of a catalog code. Babel names zh_CN "zh_Hans_CN"; the catalog folder
     app/translations/zh_Hans_CN is a link to zh_CN, so both names find the same catalog."""

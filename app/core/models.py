@@ -3,12 +3,12 @@
 import enum
 import secrets
 
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, query_expression, relationship, with_expression
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core.i18n import lazy_gettext as _l
 from app.core.roles import Role
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db, login_manager
@@ -214,6 +214,8 @@ class User(UserMixin, db.Model):
     login_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # unread notifications, counted in the query that loads the logged-in user (None when not loaded)
+    unread_count: Mapped[int | None] = query_expression()
 
     org_unit: Mapped[OrgUnit] = relationship()
     handling_unit: Mapped[HandlingUnit | None] = relationship()
@@ -267,11 +269,12 @@ class User(UserMixin, db.Model):
 
 @login_manager.user_loader
 def load_user(token):
-    # one query for the user, their roles and their unit: every request needs all three
-    from sqlalchemy.orm import joinedload
-
+    # one query for the user, their roles, their unit and their unread notifications: every page shows them
+    unread = (select(func.count()).where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .correlate(User).scalar_subquery())
     return db.session.scalar(select(User).where(User.login_token == token)
-                             .options(joinedload(User.role_rows), joinedload(User.org_unit)))
+                             .options(joinedload(User.role_rows), joinedload(User.org_unit),
+                                      with_expression(User.unread_count, unread)))
 
 
 class AuditEntry(db.Model):

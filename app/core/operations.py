@@ -4,10 +4,10 @@ the view that called it commits once."""
 import secrets
 
 from flask import has_request_context, request
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from app.core.i18n import force_locale
+from app.core.i18n import gettext as _
 from app.core.models import AuditEntry, Building, HandlingUnit, Notification, OrgUnit, UnitKind, User
 from app.core.types import utcnow
 from app.extensions import db
@@ -64,7 +64,7 @@ def notify(user, message, link=None):
 
 def unread_count(user):
     return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     )
 
 

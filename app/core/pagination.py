@@ -21,9 +21,13 @@ class Page:
         self.pages = None  # unknown on purpose
 
 
+def page_number():
+    """The ``page`` argument of the request, between 1 and 10,000."""
+    page = request.args.get("page", 1, type=int) or 1
+    return max(1, min(page, 10_000))
+
+
 def paginate(query, per_page, page=None):
-    if page is None:
-        page = request.args.get("page", 1, type=int) or 1
-    page = max(1, min(page, 10_000))
+    page = page_number() if page is None else max(1, min(page, 10_000))
     rows = db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
     return Page(rows[:per_page], page, per_page, len(rows) > per_page)

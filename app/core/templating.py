@@ -1,8 +1,13 @@
 """Template globals and filters."""
 
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from babel import dates as babel_dates
 from flask import request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, get_locale, get_timezone
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from app.core import permissions
 from app.core.i18n import LANGUAGE_NAMES, current_language, html_lang
@@ -16,6 +21,8 @@ def unread_notifications():
 
     from app.core.operations import unread_count
 
+    if current_user.unread_count is not None:  # counted when the user was loaded
+        return current_user.unread_count
     try:
         return unread_count(current_user)
     except SQLAlchemyError:  # an error page must render even when the database is down
@@ -40,6 +47,45 @@ def nav_items():
     return items
 
 
+def select_options(field):
+    """The <option> elements of a SelectField, written in one pass: long lists (the mediators and grids
+    of a street or county) render many times faster than through a template loop or WTForms' widget."""
+    parts = []
+    for value, label, selected, _render_kw in field.iter_choices():
+        parts.append(f'<option value="{escape(value)}"{" selected" if selected else ""}>{escape(label)}</option>')
+    return Markup("".join(parts))  # noqa: S704 (every value and label is escaped above)
+
+
+# Formatting a date with Babel costs tens of microseconds and lists show the same dates again and again:
+# both filters remember what they wrote, per value, format, language (and time zone).
+@lru_cache(maxsize=4096)
+def _format_date(value, fmt, locale):
+    return babel_dates.format_date(value, fmt, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _format_datetime(value, fmt, locale, timezone):
+    return babel_dates.format_datetime(value, fmt, tzinfo=timezone, locale=locale)
+
+
+def date_filter(value, fmt="medium"):
+    """A calendar date in the current language."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        return format_date(value, fmt)
+    return _format_date(value, fmt, get_locale())
+
+
+def datetime_filter(value, fmt="medium"):
+    """A moment in the current language and time zone (naive values are UTC, as Flask-Babel takes them)."""
+    if not value:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return _format_datetime(value, fmt, get_locale(), get_timezone())
+
+
 def register(app):
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
@@ -51,9 +97,10 @@ def register(app):
         html_lang=html_lang,
         unread_notifications=unread_notifications,
         nav_items=nav_items,
+        select_options=select_options,
     )
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = datetime_filter
+    app.jinja_env.filters["date"] = date_filter
 
     @app.context_processor
     def current_path():

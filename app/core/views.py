@@ -1,11 +1,11 @@
 """Home page per role, language switch, notifications inbox, health check."""
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
 
 from app.core import operations
+from app.core.i18n import gettext as _
 from app.core.i18n import normalise
 from app.core.models import Notification
 from app.core.pagination import paginate

@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core.forms import IdNumber, MobileNumber, PhoneField, choices, strip_filter, upper_strip_filter
+from app.core.i18n import lazy_gettext as _l
 from app.mediation.models import AgreementForm as AgreementKind
 from app.mediation.models import (
     AttachmentKind,
@@ -232,6 +232,7 @@ class CaseFilterForm(FlaskForm):
     category = SelectField(_l("Dispute category"),
                            choices=choices([("", _l("(all)"))] + DisputeCategory.choices()), validators=[Optional()])
     # any id is harmless here (the list is scoped anyway): skip WTForms' walk through long choice lists
+    community = SelectField(_l("Community"), coerce=int, validators=[Optional()], validate_choice=False)
     mediator = SelectField(_l("Mediator"), coerce=int, validators=[Optional()], validate_choice=False)
     grid = SelectField(_l("Grid"), coerce=int, validators=[Optional()], validate_choice=False)
     overdue = BooleanField(_l("Only overdue or due soon"))

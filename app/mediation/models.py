@@ -3,11 +3,13 @@ attachments and the case timeline. Rules of the People's Mediation Law live in o
 
 import enum
 from datetime import date
+from functools import lru_cache
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.i18n import lazy_gettext as _l
 from app.core.models import Building, OrgUnit, User, enum_check
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
@@ -21,8 +23,19 @@ class TitledEnum(enum.StrEnum):
         return self.TITLES[self]
 
     @classmethod
+    def titles(cls):
+        """{value: title} in the current language, for lists that show a title on every row."""
+        return _translated_titles(cls, str(get_locale()))
+
+    @classmethod
     def choices(cls):
         return [(str(m), m.title) for m in cls]
+
+
+@lru_cache(maxsize=256)
+def _translated_titles(enum_class, _locale):
+    # the catalogs do not change while the process runs: one translation per title and language
+    return {str(member): str(member.title) for member in enum_class}
 
 
 class CaseSource(TitledEnum):
@@ -134,6 +147,13 @@ TRANSITIONS = {
 OPEN_STATUSES = (CaseStatus.registered, CaseStatus.accepted, CaseStatus.in_mediation)
 # Statuses in which the one-month limit runs.
 RUNNING_STATUSES = (CaseStatus.accepted, CaseStatus.in_mediation)
+
+
+def days_left(status, due_on, today):
+    """Days until the one-month limit of a running case (negative: overdue); None for other cases."""
+    if status not in RUNNING_STATUSES or due_on is None:
+        return None
+    return (due_on - today).days
 CLOSED_STATUSES = (CaseStatus.agreement_reached, CaseStatus.ended, CaseStatus.withdrawn, CaseStatus.followed_up,
                    CaseStatus.declined, CaseStatus.referred, CaseStatus.archived)
 
@@ -417,9 +437,7 @@ class Case(db.Model):
 
     # the one-month limit -------------------------------------------------------------------
     def days_left(self, today):
-        if self.status not in RUNNING_STATUSES or self.due_on is None:
-            return None
-        return (self.due_on - today).days
+        return days_left(self.status, self.due_on, today)
 
     def is_overdue(self, today):
         left = self.days_left(today)

@@ -4,18 +4,21 @@ changes the rows, writes the case timeline and the audit log, and flushes. The v
 import os
 import re
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import NamedTuple
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.core import operations as core_ops
-from app.core.models import OrgUnit, User, UserRole
+from app.core.i18n import gettext as _
+from app.core.i18n import lazy_gettext as _l
+from app.core.models import COMMUNITY_KINDS, OrgUnit, User, UserRole
 from app.core.operations import DomainError
+from app.core.pagination import Page
 from app.core.permissions import scope_query
 from app.core.queries import prefix_match
 from app.core.types import as_local, local_today, utcnow
@@ -38,6 +41,8 @@ from app.mediation.models import (
     Performance,
     Recusal,
     Studio,
+    days_left,
+    mask,
 )
 
 
@@ -52,9 +57,7 @@ def studio_for(community):
     """The community's studio, created with sensible defaults the first time it is needed."""
     studio = db.session.scalar(select(Studio).where(Studio.org_unit_id == community.id))
     if studio is None:
-        from flask_babel import force_locale
-
-        from app.core.i18n import as_locale
+        from app.core.i18n import as_locale, force_locale
 
         short = community.name.removesuffix("社区").removesuffix("村")[:4] or community.name[:4]
         # stored names are in the installation's language, whoever happens to create the studio
@@ -195,8 +198,67 @@ def register_case(actor, community, data, parties, referred_by=None):
     return case
 
 
+# --- lists of cases ---------------------------------------------------------------------------
+
+
+class PartyListItem(NamedTuple):
+    name: str
+    phone: str  # masked
+    role: str
+
+
+@dataclass(slots=True)
+class CaseListItem:
+    """A case as lists show it: only the columns they need, read as plain rows (building 25 Case objects
+    with their parties costs several times more than the SQL that finds them)."""
+
+    id: int
+    number: str
+    status: str
+    category: str
+    registered_on: date
+    due_on: date | None
+    may_escalate: bool
+    mediator: str | None
+    parties: list  # PartyListItem, in the order of the intake
+
+    def days_left(self, today):
+        return days_left(self.status, self.due_on, today)
+
+    @property
+    def status_enum(self):
+        return CaseStatus(self.status)
+
+    @property
+    def title(self):
+        """"applicant — respondent", as Case.title."""
+        first = next((p.name for p in self.parties if p.role == PartyRole.applicant), "")
+        second = next((p.name for p in self.parties if p.role == PartyRole.respondent), "")
+        return f"{first} — {second}" if first and second else first or second
+
+
+LIST_COLUMNS = (Case.id, Case.number, Case.status, Case.category, Case.registered_on, Case.due_on,
+                Case.may_escalate, User.name)
+
+
+def list_items(query, limit, offset=0):
+    """Run a select() of LIST_COLUMNS (see case_list_query) and return (items, more): at most ``limit``
+    CaseListItem with their parties, and whether there were more rows. Two queries."""
+    query = query.outerjoin(User, User.id == Case.presiding_mediator_id)
+    rows = db.session.execute(query.limit(limit + 1).offset(offset)).all()
+    items = [CaseListItem(*row, []) for row in rows[:limit]]
+    by_id = {item.id: item for item in items}
+    if by_id:
+        parties = db.session.execute(select(Party.case_id, Party.name, Party.phone, Party.role)
+                                     .where(Party.case_id.in_(list(by_id)))
+                                     .order_by(Party.case_id, Party.position, Party.id))
+        for case_id, name, phone, role in parties:
+            by_id[case_id].parties.append(PartyListItem(name, mask(phone, 3, 4), role))
+    return items, len(rows) > limit
+
+
 def related_cases(case=None, names=(), phones=(), addresses=(), scope_ids=None, limit=20):
-    """Earlier cases that name one of these parties (by name or phone) or this address."""
+    """Earlier cases that name one of these parties (by name or phone) or this address, as CaseListItem."""
     if case is not None:
         names = [p.name for p in case.parties]
         phones = [p.phone for p in case.parties if p.phone]
@@ -219,13 +281,12 @@ def related_cases(case=None, names=(), phones=(), addresses=(), scope_ids=None, 
         where.append(Case.id.in_(party_cases))
     if addresses:
         where.append(Case.address.in_(addresses))
-    query = (select(Case).where(or_(*where)).options(selectinload(Case.parties))
-             .order_by(Case.id.desc()).limit(limit))
+    query = select(*LIST_COLUMNS).where(or_(*where)).order_by(Case.id.desc())
     if case is not None:
         query = query.where(Case.id != case.id)
     if scope_ids is not None:
         query = query.where(Case.org_unit_id.in_(scope_ids))
-    return db.session.scalars(query).all()
+    return list_items(query, limit)[0]
 
 
 # --- acceptance and other first decisions ----------------------------------------------------
@@ -657,10 +718,12 @@ def log_full_view(actor, case):
                  {"private": case.can_see_private(actor)})
 
 
-def case_list_query(user, filters, today):
+def case_list_query(user, filters, today, columns=(Case,)):
     """The cases ``user`` may see, filtered (status, category, mediator, grid, overdue) and searched (``q``:
     a case number, a party's name or mobile number, an address, each from its beginning), newest first."""
-    query = scope_query(select(Case), Case.org_unit_id, user)
+    query = scope_query(select(*columns), Case.org_unit_id, user)
+    if filters.get("community"):
+        query = query.where(Case.org_unit_id == filters["community"])
     if filters.get("status"):
         query = query.where(Case.status == filters["status"])
     if filters.get("category"):
@@ -679,13 +742,13 @@ def case_list_query(user, filters, today):
             prefix_match(Party.name, q), prefix_match(Party.phone, q), prefix_match(Party.address, q)))
         query = query.where(or_(prefix_match(Case.number, q), prefix_match(Case.address, q),
                                 party_matches.exists()))
-    # only the columns the list shows: building 25 full cases with their parties costs more than the SQL
-    return query.options(
-        load_only(Case.id, Case.number, Case.status, Case.category, Case.due_on, Case.registered_on,
-                  Case.may_escalate, Case.presiding_mediator_id),
-        selectinload(Case.parties).load_only(Party.name, Party.phone, Party.position),
-        selectinload(Case.presiding_mediator).load_only(User.name),
-    ).order_by(Case.id.desc())
+    return query.order_by(Case.id.desc())
+
+
+def case_list_page(user, filters, today, page, per_page):
+    """A page of the case list (two queries, whatever the page shows)."""
+    items, more = list_items(case_list_query(user, filters, today, LIST_COLUMNS), per_page, (page - 1) * per_page)
+    return Page(items, page, per_page, more)
 
 
 def due_visits(user, today, limit=10):
@@ -711,20 +774,38 @@ def home_summary(user):
     return {"today": today, "visits": due_visits(user, today), "cases": due_cases(user, today)}
 
 
-MAX_CHOICES = 300
+@dataclass(slots=True)
+class ListFilters:
+    """What the case list can be filtered by, as (id, name) pairs. Mediators and grids are those of one
+    community (the chosen one, or the user's only one): a street or county holds hundreds of mediators."""
+
+    communities: list
+    community_id: int | None
+    mediators: list
+    grids: list
 
 
-def list_filter_choices(user):
-    """(id, name) pairs of the mediators and grids the case list can be filtered by: pairs, not objects,
-    because for a street or county the lists are long."""
+def list_filter_choices(user, community_id=None):
+    communities = db.session.execute(
+        scope_query(select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.kind.in_(COMMUNITY_KINDS)),
+                    OrgUnit.id, user).order_by(OrgUnit.path)).all()
+    if not communities and user.community is not None:  # a user attached to a grid
+        own = user.community
+        communities = [(own.id, own.name, own.path)]
+    paths = {row[0]: row[2] for row in communities}
+    if len(communities) == 1:
+        community_id = communities[0][0]
+    if community_id not in paths:
+        return ListFilters([tuple(row[:2]) for row in communities], None, [], [])
     mediators = db.session.execute(
-        scope_query(select(User.id, User.name).join(UserRole)
-                    .where(User.active.is_(True), UserRole.role == "mediator"), User.org_unit_id, user)
-        .order_by(User.name).limit(MAX_CHOICES)).all()
-    grids = db.session.execute(
-        scope_query(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "grid"), OrgUnit.id, user)
-        .order_by(OrgUnit.path).limit(MAX_CHOICES)).all()
-    return [tuple(row) for row in mediators], [tuple(row) for row in grids]
+        select(User.id, User.name).join(UserRole).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(User.active.is_(True), UserRole.role == "mediator", prefix_match(OrgUnit.path, paths[community_id]))
+        .order_by(User.name)).all()
+    grids = db.session.execute(select(OrgUnit.id, OrgUnit.name)
+                               .where(OrgUnit.parent_id == community_id, OrgUnit.kind == "grid")
+                               .order_by(OrgUnit.name)).all()
+    return ListFilters([tuple(row[:2]) for row in communities], community_id,
+                       [tuple(row) for row in mediators], [tuple(row) for row in grids])
 
 
 def _active_users_with_role(role, unit_ids):

@@ -14,12 +14,12 @@ that runs it, nothing is fetched case by case and no code reads ``db.engine.dial
 import io
 import unicodedata
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Integer
 
+from app.core.i18n import gettext as _
 from app.core.permissions import scope_query
 from app.extensions import db
 from app.mediation.models import (

@@ -2,16 +2,16 @@
 
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import permissions
 from app.core.forms import apply_domain_error, choices
+from app.core.i18n import gettext as _
 from app.core.models import Building, OrgUnit, User
 from app.core.operations import DomainError
-from app.core.pagination import paginate
+from app.core.pagination import page_number, paginate
 from app.core.permissions import roles_required, scope_query
 from app.core.roles import Role
 from app.core.types import local_today
@@ -25,6 +25,7 @@ from app.mediation.models import (
     Case,
     CaseEvent,
     CaseStatus,
+    DisputeCategory,
     FollowUp,
     MediationSession,
     PartyRole,
@@ -128,15 +129,17 @@ def action_page(case, form, title, fields, submit, note=None, status=200):
 @staff_required
 def index():
     form = forms.CaseFilterForm(request.args)
-    mediators, grids = ops.list_filter_choices(current_user)
-    form.mediator.choices = choices([(0, _("(all)"))] + mediators)
-    form.grid.choices = choices([(0, _("(all)"))] + grids)
+    options = ops.list_filter_choices(current_user, request.args.get("community", type=int))
+    everything = [(0, _("(all)"))]
+    form.community.choices = choices(everything + options.communities)
+    form.mediator.choices = choices(everything + options.mediators)
+    form.grid.choices = choices(everything + options.grids)
     today = local_today()
     filters = form.data if form.validate() else {}
-    query = ops.case_list_query(current_user, filters, today)
-    page = paginate(query, current_app.config["CASE_PAGE_SIZE"])
+    page = ops.case_list_page(current_user, filters, today, page_number(), current_app.config["CASE_PAGE_SIZE"])
     due_visits = ops.due_visits(current_user, today)
-    return render_template("mediation/index.html", form=form, page=page, today=today, due_visits=due_visits)
+    return render_template("mediation/index.html", form=form, page=page, today=today, due_visits=due_visits,
+                           options=options, status_titles=CaseStatus.titles(), category_titles=DisputeCategory.titles())
 
 
 # --- intake ----------------------------------------------------------------------------------
