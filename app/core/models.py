@@ -2,9 +2,10 @@
 
 import enum
 import secrets
+from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, bindparam, func, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, query_expression, relationship, with_expression
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -269,12 +270,17 @@ class User(UserMixin, db.Model):
 
 @login_manager.user_loader
 def load_user(token):
-    # one query for the user, their roles, their unit and their unread notifications: every page shows them
+    return db.session.scalar(_load_user_statement(), {"token": token})
+
+
+@cache
+def _load_user_statement():
+    # One query for the user, their roles, their unit and their unread notifications: every page shows them.
+    # Built once: putting a statement with these options together costs more than running it.
     unread = (select(func.count()).where(Notification.user_id == User.id, Notification.read_at.is_(None))
               .correlate(User).scalar_subquery())
-    return db.session.scalar(select(User).where(User.login_token == token)
-                             .options(joinedload(User.role_rows), joinedload(User.org_unit),
-                                      with_expression(User.unread_count, unread)))
+    return (select(User).where(User.login_token == bindparam("token"))
+            .options(joinedload(User.role_rows), joinedload(User.org_unit), with_expression(User.unread_count, unread)))
 
 
 class AuditEntry(db.Model):

@@ -6,10 +6,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -752,11 +753,18 @@ def case_list_page(user, filters, today, page, per_page):
 
 
 def due_visits(user, today, limit=10):
-    """The user's follow-up visits that are overdue or due within a week."""
-    return db.session.scalars(
-        select(FollowUp).where(FollowUp.done_on.is_(None), FollowUp.assigned_to_id == user.id,
-                               FollowUp.due_on <= today + timedelta(days=7))
-        .options(selectinload(FollowUp.case)).order_by(FollowUp.due_on).limit(limit)).all()
+    """The user's follow-up visits that are overdue or due within a week (with their cases and parties)."""
+    return db.session.scalars(_due_visits_statement(limit),
+                              {"user_id": user.id, "until": today + timedelta(days=7)}).all()
+
+
+@lru_cache(maxsize=4)
+def _due_visits_statement(limit):
+    # built once: the mediation pages ask for it on every request
+    return (select(FollowUp).where(FollowUp.done_on.is_(None), FollowUp.assigned_to_id == bindparam("user_id"),
+                                   FollowUp.due_on <= bindparam("until"))
+            .options(selectinload(FollowUp.case).selectinload(Case.parties))
+            .order_by(FollowUp.due_on, FollowUp.id).limit(limit))
 
 
 def due_cases(user, today, limit=10):

@@ -1,9 +1,11 @@
 """The mediation studio (调解工作室): thin views over app.mediation.operations."""
 
 
+from functools import cache
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import permissions
@@ -53,9 +55,15 @@ CASE_PAGE_LOADS = (
 )
 
 
+@cache
+def case_page_statement():
+    # built once: putting these options together costs more than running the queries
+    return select(Case).where(Case.id == bindparam("case_id")).options(*CASE_PAGE_LOADS)
+
+
 def load_case(case_id, rule="can_view"):
     """The case if the current user may see it this way; 404 otherwise (no hint that it exists)."""
-    case = db.session.scalar(select(Case).where(Case.id == case_id).options(*CASE_PAGE_LOADS))
+    case = db.session.scalar(case_page_statement(), {"case_id": case_id})
     if case is None or not getattr(case, rule)(current_user):
         abort(404)
     return case
@@ -231,7 +239,8 @@ def show(case_id):
         "mediation/show.html", case=case, today=local_today(), related=related,
         checklist=ops.file_checklist(case), missing=ops.missing_file_items(case),
         private=case.can_see_private(current_user), AgreementForm=AgreementForm, CaseStatus=CaseStatus,
-        archive_form=forms.ConfirmForm(), rights_form=forms.RightsNoticeForm(given_on=local_today())))
+        # built only when the page shows them
+        archive_form=forms.ConfirmForm, rights_form=lambda: forms.RightsNoticeForm(given_on=local_today())))
 
 
 @bp.get("/cases/<int:case_id>/status")

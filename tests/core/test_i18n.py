@@ -71,3 +71,28 @@ def test_catalog_is_complete():
         if any(set(re.findall(r"%\(\w+\)[sd]", s)) != wanted for s in strings):
             problems.append(ids[0])
     assert not problems, problems
+
+
+def test_force_locale_switches_the_catalog_and_restores_it(app):
+    from app.core.i18n import as_locale, force_locale, gettext
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        chinese = gettext("Log out")
+        assert chinese != "Log out"
+        with force_locale(as_locale("en")):
+            assert gettext("Log out") == "Log out"
+        assert gettext("Log out") == chinese
+
+
+def test_dates_are_formatted_in_each_request_language(app, client):
+    from datetime import UTC, date, datetime
+
+    from flask import render_template_string
+
+    for language, expected_date, expected_time in (("zh-CN", "2026年11月28日", "2026/11/28 20:30"),
+                                                   ("en", "Nov 28, 2026", "11/28/26, 8:30")):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            text = render_template_string("{{ day|date }}|{{ moment|datetime('short') }}", day=date(2026, 11, 28),
+                                          moment=datetime(2026, 11, 28, 12, 30, tzinfo=UTC))
+            day, moment = text.split("|")
+            assert day == expected_date and moment.startswith(expected_time), (language, text)

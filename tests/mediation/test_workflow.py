@@ -503,3 +503,37 @@ def test_dates_in_the_future_are_refused(app, client, login_as, world):
         "form": "written", "concluded_on": tomorrow, "facts": "x", "issues": "y", "terms": "z"})
     assert translated(app, "This date is in the future.") in page_text(response)
     assert status_of(app, case_id) == "in_mediation"
+
+
+def test_case_list_filters_by_community_then_by_its_mediators(app, client, login_as, world):
+    """Above community level the list is filtered by community first: the mediators and grids to pick from
+    are those of the chosen community (a county holds hundreds)."""
+    in_a = make_case(app, world, upto="accepted")
+    in_b = make_case(app, world, upto="accepted", community="community_b")
+    with app.app_context():
+        numbers = {cid: db.session.get(Case, cid).number for cid in (in_a, in_b)}
+    login_as("admin")  # the street: both communities
+    response = client.get("/mediation/")
+    everything = response.get_data(as_text=True)
+    assert 'name="community"' in everything and 'name="mediator"' not in everything
+    assert translated(app, "Choose a community to filter by its mediators and grids.") in page_text(response)
+    assert numbers[in_a] in page_text(response) and numbers[in_b] in page_text(response)
+
+    response = client.get("/mediation/", query_string={"community": world.community_b})
+    only_b = response.get_data(as_text=True)
+    assert numbers[in_b] in page_text(response) and numbers[in_a] not in page_text(response)
+    mediators = re.search(r'<select id="mediator" name="mediator">(.*?)</select>', only_b, re.S).group(1)
+    assert "刘外来" in mediators and "王调解" not in mediators
+    grids = re.search(r'<select id="grid" name="grid">(.*?)</select>', only_b, re.S).group(1)
+    assert "东湖第一网格" in grids and "回龙第一网格" not in grids
+
+    by_mediator = client.get("/mediation/", query_string={"community": world.community_a,
+                                                          "mediator": world.users["mediator"]})
+    assert numbers[in_a] in page_text(by_mediator) and numbers[in_b] not in page_text(by_mediator)
+
+    # a community's own mediator picks mediators and grids at once, and no community
+    login_as("mediator")
+    response = client.get("/mediation/")
+    own = response.get_data(as_text=True)
+    assert 'name="community"' not in own and 'name="mediator"' in own and "回龙第一网格" in own
+    assert numbers[in_b] not in page_text(response)
