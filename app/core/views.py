@@ -90,3 +90,15 @@ bench_bp = Blueprint("bench", __name__)
 @limiter.exempt
 def floor():
     return render_template("core/floor.html")
+
+
+@bench_bp.get("/_bench/audited")
+@limiter.exempt
+@login_required
+def audited_floor():
+    """The least a case page must do beyond the floor: load the logged-in user and write and commit the audit
+    entry of the view (the benchmark's lower bound for pages that log every view)."""
+    operations.log(current_user, "bench.floor_viewed")
+    page = render_template("core/floor.html")
+    db.session.commit()  # after rendering, as case pages do: a commit expires the loaded user
+    return page

@@ -1,12 +1,10 @@
 """The mediation studio (调解工作室): thin views over app.mediation.operations."""
 
 
-from functools import cache
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.core import permissions
 from app.core.forms import apply_domain_error, choices
@@ -25,13 +23,11 @@ from app.mediation.models import (
     AgreementForm,
     Attachment,
     Case,
-    CaseEvent,
     CaseStatus,
     DisputeCategory,
     FollowUp,
     MediationSession,
     PartyRole,
-    Recusal,
 )
 
 bp = Blueprint("mediation", __name__)
@@ -42,28 +38,10 @@ staff_required = roles_required(Role.mediator, Role.admin)
 # --- helpers ---------------------------------------------------------------------------------
 
 
-# Everything the case page shows, in a fixed number of queries whatever the case holds.
-CASE_PAGE_LOADS = (
-    joinedload(Case.studio), joinedload(Case.org_unit), joinedload(Case.grid), joinedload(Case.building),
-    joinedload(Case.presiding_mediator), joinedload(Case.referred_by), joinedload(Case.rights_notice_by),
-    joinedload(Case.archived_by), joinedload(Case.agreement),
-    selectinload(Case.parties), selectinload(Case.helpers), selectinload(Case.sessions),
-    selectinload(Case.follow_ups), selectinload(Case.attachments),
-    selectinload(Case.recusals).joinedload(Recusal.mediator),
-    selectinload(Case.recusals).joinedload(Recusal.replacement),
-    selectinload(Case.events).joinedload(CaseEvent.actor),
-)
-
-
-@cache
-def case_page_statement():
-    # built once: putting these options together costs more than running the queries
-    return select(Case).where(Case.id == bindparam("case_id")).options(*CASE_PAGE_LOADS)
-
-
 def load_case(case_id, rule="can_view"):
-    """The case if the current user may see it this way; 404 otherwise (no hint that it exists)."""
-    case = db.session.scalar(case_page_statement(), {"case_id": case_id})
+    """The case with everything its pages show, if the current user may see it this way; 404 otherwise
+    (no hint that it exists)."""
+    case = ops.case_with_details(case_id)
     if case is None or not getattr(case, rule)(current_user):
         abort(404)
     return case
