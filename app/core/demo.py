@@ -1,4 +1,5 @@
-"""Demo data: a street with two communities, their grids, buildings, handling units and one user per role.
+"""Demo data: a street with two communities, their grids, buildings, handling units, one user per role and
+the mediation studios' cases (app.mediation.demo).
 
 All people are fictional.
 """
@@ -91,4 +92,8 @@ def demo_steps():
         return step
 
     steps.extend(make_user(*row) for row in USERS)
+
+    from app.mediation.demo import demo_steps as mediation_steps
+
+    steps.extend(mediation_steps())
     return steps

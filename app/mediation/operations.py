@@ -514,12 +514,19 @@ def record_recusal(actor, case, mediator, replacement, requested_by, reason):
 # --- outcomes --------------------------------------------------------------------------------
 
 
+# what every agreement states, written or oral (the note of an oral one records the rest)
+AGREEMENT_REQUIRED = ("facts", "issues", "terms")
+
+
 def record_agreement(actor, case, data):
     """A written agreement or an oral-agreement register entry; schedules the follow-up visit."""
     require_transition(case, CaseStatus.agreement_reached)
     if not case.sessions:
         raise InvalidTransition(_("Record at least one session before the agreement."))
     form = AgreementForm(data["form"])
+    for key in AGREEMENT_REQUIRED:
+        if not data.get(key):
+            raise DomainError(_("This field is required."), field=key)
     if form == AgreementForm.oral and not data.get("oral_note"):
         raise DomainError(_("An oral agreement needs the mediator's written note."), field="oral_note")
     concluded_on = data["concluded_on"]
@@ -551,7 +558,7 @@ def update_agreement(actor, agreement, data):
     for key in ("facts", "issues", "responsibilities", "terms", "performance_method", "performance_place",
                 "performance_deadline", "oral_note"):
         setattr(agreement, key, data.get(key) or None)
-    for key in ("facts", "issues", "terms"):
+    for key in AGREEMENT_REQUIRED:
         if not getattr(agreement, key):
             raise DomainError(_("This field is required."), field=key)
     record_event(case, actor, "agreement_updated", _("Agreement corrected"))

@@ -4,6 +4,8 @@ from sqlalchemy import func, select
 
 from app.core.models import Building, HandlingUnit, OrgUnit, User
 from app.extensions import db
+from app.mediation.models import Case
+from tests.conftest import page_text, translated
 
 
 def test_create_user(app, world):
@@ -43,6 +45,10 @@ def test_demo_data_fills_an_empty_database(app):
         assert db.session.scalar(select(func.count(HandlingUnit.id))) >= 3
         roles = {str(r) for u in db.session.scalars(select(User)) for r in u.roles}
         assert roles == {"admin", "mediator", "grid_worker", "handler", "coordinator", "volunteer"}
+        # the studios' cases, at the stages a working studio has them
+        statuses = dict(db.session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+        assert statuses == {"registered": 1, "accepted": 1, "in_mediation": 1, "agreement_reached": 2,
+                            "declined": 1}
     again = runner.invoke(args=["demo-data", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
     assert runner.invoke(args=["demo-data"]).exit_code != 0
@@ -53,3 +59,15 @@ def test_demo_admin_can_log_in(app, client):
     response = client.post("/login", data={"phone": "13800000001", "password": "linli-demo-2026"})
     assert response.status_code == 302
     assert "陈立新" in client.get("/").get_data(as_text=True)
+
+
+def test_demo_mediator_sees_the_overdue_visit_and_the_case_near_its_deadline(app, client):
+    app.test_cli_runner().invoke(args=["demo-data"])
+    client.post("/login", data={"phone": "13800000002", "password": "linli-demo-2026"})
+    with app.app_context():
+        oral = db.session.scalar(select(Case.number).where(Case.status == "agreement_reached",
+                                                           Case.summary.contains("遛狗")))
+        noisy = db.session.scalar(select(Case.number).where(Case.status == "in_mediation"))
+    home = page_text(client.get("/"))
+    assert oral in home and noisy in home  # the overdue visit, the case near the one-month limit
+    assert translated(app, "overdue") in home

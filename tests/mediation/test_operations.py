@@ -9,6 +9,7 @@ from app.core.operations import DomainError
 from app.extensions import db
 from app.mediation import operations as ops
 from app.mediation.models import TRANSITIONS, Case, CaseStatus
+from app.mediation.operations import AGREEMENT_REQUIRED
 from tests.conftest import make_user
 from tests.mediation.factories import make_case
 
@@ -140,3 +141,15 @@ def test_number_format_of_the_studio(app, world, ctx):
                                          "number_prefix": "回调", "number_format": "{prefix}[{year}]{seq:04d}",
                                          "follow_up_days": 14, "retention_years": 30})
     assert studio.format_number(2026, 12) == "回调[2026]0012"
+
+
+def test_an_agreement_states_facts_issues_and_terms(app, world, ctx):
+    case, mediator = load(world, make_case(app, world, upto="session"))
+    for missing in AGREEMENT_REQUIRED:
+        data = {"form": "oral", "concluded_on": case.accepted_on, "facts": "事实", "issues": "争议",
+                "terms": "协议内容", "oral_note": "口头协议记录"}
+        data[missing] = ""
+        with pytest.raises(DomainError) as error:
+            ops.record_agreement(mediator, case, data)
+        assert error.value.field == missing
+    assert case.agreement is None and case.status == CaseStatus.in_mediation
