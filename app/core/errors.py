@@ -2,6 +2,7 @@
 
 from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.core.i18n import lazy_gettext as _l
@@ -12,6 +13,9 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("You do not have permission to see this page or do this.")),
     404: (_l("Page not found"), _l("There is no page at this address. It may have been moved or removed.")),
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Changed in the meantime"),
+          _l("Somebody else changed this at the same moment, so nothing was saved. Please reload the page, check "
+             "what changed and try again.")),
     413: (_l("Upload too large"), _l("The file you sent is larger than allowed. Please choose a smaller file.")),
     429: (_l("Too many attempts"), _l("Too many requests in a short time. Please wait a minute and try again.")),
     500: (_l("Something went wrong"),
@@ -55,6 +59,12 @@ def handle_csrf_error(error):
     return render_error(400, CSRF_MESSAGE)
 
 
+def handle_stale_data(error):
+    """Two requests changed the same versioned row at once (optimistic locking): the later one is refused."""
+    db.session.rollback()
+    return render_error(409)
+
+
 def handle_server_error(error):
     db.session.rollback()
     return render_error(500)
@@ -64,3 +74,4 @@ def register(app):
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_server_error)
+    app.register_error_handler(StaleDataError, handle_stale_data)

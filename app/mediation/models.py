@@ -319,6 +319,11 @@ class Case(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Optimistic locking: every UPDATE of a case checks and raises the version, so of two requests that
+    # change the same case at the same moment (one accepts, the other declines) the second fails with
+    # StaleDataError instead of overwriting the first (see app.mediation.views.run).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     studio_id: Mapped[int] = mapped_column(ForeignKey("mediation_studios.id"))
     year: Mapped[int]
     seq: Mapped[int]

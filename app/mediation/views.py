@@ -5,8 +5,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.core import permissions
+from app.core.errors import MESSAGES
 from app.core.forms import apply_domain_error, choices
 from app.core.i18n import gettext as _
 from app.core.models import Building, OrgUnit, User
@@ -89,15 +91,19 @@ def case_url(case):
 
 
 def run(form, case, operation, message):
-    """Validate the form, run the operation; on success commit, flash and go back to the case."""
+    """Validate the form, run the operation; on success commit, flash and go back to the case. On failure the
+    form comes back with what was typed."""
     if form.validate_on_submit():
         try:
             operation()
+            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
+        except StaleDataError:  # another request changed the case meanwhile: keep the form, say so
+            db.session.rollback()
+            flash(MESSAGES[409][1], "error")
         else:
-            db.session.commit()
             flash(message, "success")
             return redirect(case_url(case))
     return None

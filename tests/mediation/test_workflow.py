@@ -2,6 +2,7 @@
 
 import io
 import re
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
@@ -537,3 +538,59 @@ def test_case_list_filters_by_community_then_by_its_mediators(app, client, login
     own = response.get_data(as_text=True)
     assert 'name="community"' not in own and 'name="mediator"' in own and "回龙第一网格" in own
     assert numbers[in_b] not in page_text(response)
+
+
+@contextmanager
+def changed_meanwhile(case_id, **values):
+    """While the request runs, just before it writes, another request changes the case and commits first."""
+    from sqlalchemy import event, update
+    from sqlalchemy.orm import Session
+
+    table = Case.__table__
+    done = []
+
+    def colleague(session, flush_context, instances):
+        if done:
+            return
+        done.append(True)
+        with db.engine.begin() as other:  # on its own connection
+            other.execute(update(table).where(table.c.id == case_id).values(version=table.c.version + 1, **values))
+
+    event.listen(Session, "before_flush", colleague)
+    try:
+        yield
+    finally:
+        event.remove(Session, "before_flush", colleague)
+    assert done, "the request wrote nothing"
+
+
+CHANGED_MEANWHILE = ("Somebody else changed this at the same moment, so nothing was saved. Please reload the page, "
+                     "check what changed and try again.")
+
+
+def test_a_case_changed_by_someone_else_meanwhile_is_not_overwritten(app, client, login_as, world):
+    """Two mediators act on the same case at the same moment: the one who is second is told, and changes
+    nothing (optimistic locking on the case's version)."""
+    case_id = make_case(app, world, upto="registered")
+    login_as("mediator")
+    with changed_meanwhile(case_id, status="declined", decline_reason="已由法院受理"):
+        response = client.post(f"/mediation/cases/{case_id}/accept", data={
+            "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": "2026-11-03"})
+    assert response.status_code == 200
+    assert translated(app, CHANGED_MEANWHILE) in page_text(response)
+    assert 'value="2026-11-03"' in response.get_data(as_text=True)  # what was typed is kept
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        assert case.status == "declined" and case.presiding_mediator_id is None and case.accepted_on is None
+        assert [e.kind for e in case.events] == ["registered"]
+
+
+def test_archiving_a_case_changed_meanwhile_gives_a_translated_conflict_page(app, client, login_as, world):
+    case_id = make_case(app, world, upto="followed_up")
+    login_as("mediator")
+    with changed_meanwhile(case_id):
+        response = client.post(f"/mediation/cases/{case_id}/archive")
+    assert response.status_code == 409
+    assert translated(app, CHANGED_MEANWHILE) in page_text(response)
+    with app.app_context():
+        assert db.session.get(Case, case_id).status == "followed_up"
