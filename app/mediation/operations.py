@@ -447,8 +447,14 @@ def extend_deadline(actor, case, until, reason, both_consent):
     db.session.flush()
 
 
+# a case people can still join: not yet decided, being mediated, or agreed and awaiting its visit
+HELPER_STATUSES = (CaseStatus.registered, CaseStatus.accepted, CaseStatus.in_mediation, CaseStatus.agreement_reached)
+
+
 def add_helper(actor, case, kind, user=None, name=None, organisation=None):
     require_editable(case)
+    if case.status not in HELPER_STATUSES:
+        raise InvalidTransition(_("Co-mediators and specialists join a case while it is still open."))
     kind = HelperKind(kind)
     if kind == HelperKind.co_mediator and (user is None or not user.has_role("mediator")):
         raise DomainError(_("A co-mediator must be one of the studio's mediators."), field="user_id")

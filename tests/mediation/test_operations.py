@@ -111,6 +111,14 @@ def test_co_mediators_and_specialists(app, world, ctx, password_hash):
     assert [h.name for h in case.helpers] == ["周律师", "孙调解"]
 
 
+def test_nobody_joins_a_closed_case(app, world, ctx):
+    case, mediator = load(world, make_case(app, world, upto="registered"))
+    ops.decline_case(mediator, case, "法院已受理")
+    with pytest.raises(ops.InvalidTransition):
+        ops.add_helper(mediator, case, "legal_adviser", None, "周律师")
+    assert case.helpers == []
+
+
 def test_archived_case_is_read_only(app, world, ctx):
     case, mediator = load(world, make_case(app, world, upto="archived"))
     assert case.is_read_only and not case.can_edit(mediator)
