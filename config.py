@@ -41,8 +41,7 @@ class Config:
     INSTANCE_DIR = str(INSTANCE_PATH)
 
     SQLALCHEMY_DATABASE_URI = database_url()
-    # A pooled PostgreSQL connection may have been closed by the server; an SQLite file cannot.
-    SQLALCHEMY_ENGINE_OPTIONS = {} if SQLALCHEMY_DATABASE_URI.startswith("sqlite") else {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {}  # create_app adds pool_pre_ping for a server database
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     REDIS_URL = os.environ.get("REDIS_URL")

@@ -41,6 +41,9 @@ def load_config(app, config):
     os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = ensure_secret_key(app.config["INSTANCE_DIR"])
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # a pooled PostgreSQL connection may have been closed by the server; an SQLite file cannot be
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     if redis_url and "RATELIMIT_STORAGE_URI" not in overrides:

@@ -713,6 +713,20 @@ def mediation_cases(conn, scale, ctx):
 # --- driver ----------------------------------------------------------------------------------
 
 
+def upgrade_schema(database_url):
+    """Bring a database generated earlier up to the latest migration (``bench.run --reuse``)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    with tempfile.TemporaryDirectory(prefix="linli-generate-") as instance_dir:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_DIR": instance_dir,
+                          "UPLOAD_FOLDER": instance_dir, "SECRET_KEY": secrets.token_hex(16),
+                          "RATELIMIT_STORAGE_URI": "memory://", "LINLI_COUNT_QUERIES": False, "LINLI_BENCH": False})
+        with app.app_context():
+            upgrade()
+
+
 def generate(database_url, scale, seed=1, log=None):
     """Create the schema in the (empty) database at ``database_url`` and fill it to ``scale``.
 

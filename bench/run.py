@@ -33,7 +33,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import unquote, urlencode, urlsplit
 
-from bench.generate import BENCH_ADMIN_PHONE, BENCH_PASSWORD, generate
+from bench.generate import BENCH_ADMIN_PHONE, BENCH_PASSWORD, generate, upgrade_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -383,6 +383,7 @@ def run_scale(scale, workdir, args, pages, counts_only=False):
     if args.reuse and summary_path.exists():
         log(f"== scale {scale}: reusing {database_url}")
         summary = json.loads(summary_path.read_text())
+        upgrade_schema(database_url)  # migrations added since it was generated
     else:
         log(f"== scale {scale}: generating {database_url}")
         summary = generate(database_url, scale)

@@ -17,10 +17,11 @@ import sqlite3
 
 from sqlalchemy import event
 
+BUSY_TIMEOUT_MS = 5000
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=5000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     "PRAGMA analysis_limit=1000",
 )
 OPTIMIZE_EVERY = 1000
@@ -47,7 +48,11 @@ def configure_engine(engine):
         checkins = record.info.get("checkins", 0)
         record.info["checkins"] = checkins + 1
         if checkins % OPTIMIZE_EVERY == 0:
+            # the request is not answered yet: never wait for another writer, try again next round instead
             try:
+                dbapi_connection.execute("PRAGMA busy_timeout=0")
                 dbapi_connection.execute("PRAGMA optimize")
-            except sqlite3.Error:  # busy: the next round will do it
+            except sqlite3.Error:
                 pass
+            finally:
+                dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

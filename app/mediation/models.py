@@ -147,6 +147,7 @@ TRANSITIONS = {
 OPEN_STATUSES = (CaseStatus.registered, CaseStatus.accepted, CaseStatus.in_mediation)
 # Statuses in which the one-month limit runs.
 RUNNING_STATUSES = (CaseStatus.accepted, CaseStatus.in_mediation)
+HELPER_STATUSES = (CaseStatus.registered, CaseStatus.accepted, CaseStatus.in_mediation, CaseStatus.agreement_reached)
 
 
 def days_left(status, due_on, today):
@@ -419,6 +420,12 @@ class Case(db.Model):
     @property
     def is_read_only(self):
         return self.status == CaseStatus.archived
+
+    @property
+    def takes_helpers(self):
+        """Co-mediators and specialists join a case while it is open: not yet decided, being mediated, or
+        agreed and waiting for its follow-up visit."""
+        return self.status in HELPER_STATUSES
 
     def allows(self, status):
         return CaseStatus(status) in TRANSITIONS[self.status_enum]

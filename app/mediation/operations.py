@@ -447,13 +447,9 @@ def extend_deadline(actor, case, until, reason, both_consent):
     db.session.flush()
 
 
-# a case people can still join: not yet decided, being mediated, or agreed and awaiting its visit
-HELPER_STATUSES = (CaseStatus.registered, CaseStatus.accepted, CaseStatus.in_mediation, CaseStatus.agreement_reached)
-
-
 def add_helper(actor, case, kind, user=None, name=None, organisation=None):
     require_editable(case)
-    if case.status not in HELPER_STATUSES:
+    if not case.takes_helpers:
         raise InvalidTransition(_("Co-mediators and specialists join a case while it is still open."))
     kind = HelperKind(kind)
     if kind == HelperKind.co_mediator and (user is None or not user.has_role("mediator")):
@@ -806,18 +802,20 @@ def case_list_page(user, filters, today, page, per_page):
     return Page(items, page, per_page, more)
 
 
-def due_visits(user, today, limit=10):
-    """The user's follow-up visits that are overdue or due within a week (with their cases and parties)."""
-    return db.session.scalars(_due_visits_statement(limit),
+def due_visits(user, today, limit=10, with_parties=False):
+    """The user's follow-up visits that are overdue or due within a week, with their cases (and the cases'
+    parties, for pages that show them)."""
+    return db.session.scalars(_due_visits_statement(limit, with_parties),
                               {"user_id": user.id, "until": today + timedelta(days=7)}).all()
 
 
-@lru_cache(maxsize=4)
-def _due_visits_statement(limit):
-    # built once: the mediation pages ask for it on every request
+@lru_cache(maxsize=8)
+def _due_visits_statement(limit, with_parties):
+    # built once: the home page and the case list ask for it on every request
+    load_case = selectinload(FollowUp.case)
     return (select(FollowUp).where(FollowUp.done_on.is_(None), FollowUp.assigned_to_id == bindparam("user_id"),
                                    FollowUp.due_on <= bindparam("until"))
-            .options(selectinload(FollowUp.case).selectinload(Case.parties))
+            .options(load_case.selectinload(Case.parties) if with_parties else load_case)
             .order_by(FollowUp.due_on, FollowUp.id).limit(limit))
 
 
@@ -846,6 +844,13 @@ class ListFilters:
     mediators: list
     grids: list
 
+    def restrict(self, filters):
+        """The filters without a community, mediator or grid that is not on offer (say, a mediator of the
+        community chosen before): applied but not shown, it would empty the list without saying why."""
+        offered = {"community": self.communities, "mediator": self.mediators, "grid": self.grids}
+        return {key: value if key not in offered or value in {pair[0] for pair in offered[key]} else 0
+                for key, value in filters.items()}
+
 
 def list_filter_choices(user, community_id=None):
     communities = db.session.execute(
@@ -860,8 +865,9 @@ def list_filter_choices(user, community_id=None):
     if community_id not in paths:
         return ListFilters([tuple(row[:2]) for row in communities], None, [], [])
     mediators = db.session.execute(
-        select(User.id, User.name).join(UserRole).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-        .where(User.active.is_(True), UserRole.role == "mediator", prefix_match(OrgUnit.path, paths[community_id]))
+        select(User.id, User.name).join(UserRole)
+        .where(User.active.is_(True), UserRole.role == "mediator",
+               User.org_unit_id.in_(_mediator_units(paths[community_id])))
         .order_by(User.name)).all()
     grids = db.session.execute(select(OrgUnit.id, OrgUnit.name)
                                .where(OrgUnit.parent_id == community_id, OrgUnit.kind == "grid")
@@ -892,6 +898,11 @@ def cases_reported_by(user, limit=20):
 
 def mediators_for(community):
     """Active mediators who may work on the community's cases: attached to it, under it, or above it."""
-    under = select(OrgUnit.id).where(prefix_match(OrgUnit.path, community.path) | OrgUnit.id.in_(
-        community.ancestor_ids))
-    return _active_users_with_role("mediator", under)
+    return _active_users_with_role("mediator", _mediator_units(community.path))
+
+
+def _mediator_units(community_path):
+    """The units whose mediators may work on a community's cases: the community, its grids, and the street,
+    town or county above it."""
+    ancestors = [int(part) for part in community_path.strip("/").split("/") if part]
+    return select(OrgUnit.id).where(prefix_match(OrgUnit.path, community_path) | OrgUnit.id.in_(ancestors))

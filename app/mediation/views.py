@@ -111,7 +111,7 @@ def run(form, case, operation, message):
 
 def action_page(case, form, title, fields, submit, note=None, status=200):
     return render_template("mediation/action.html", case=case, form=form, title=title, fields=fields,
-                           submit=submit, note=note), status
+                           submit_label=submit, note=note), status
 
 
 # --- list and search -------------------------------------------------------------------------
@@ -127,9 +127,9 @@ def index():
     form.mediator.choices = choices(everything + options.mediators)
     form.grid.choices = choices(everything + options.grids)
     today = local_today()
-    filters = form.data if form.validate() else {}
+    filters = options.restrict(form.data) if form.validate() else {}
     page = ops.case_list_page(current_user, filters, today, page_number(), current_app.config["CASE_PAGE_SIZE"])
-    due_visits = ops.due_visits(current_user, today)
+    due_visits = ops.due_visits(current_user, today, with_parties=True)
     return render_template("mediation/index.html", form=form, page=page, today=today, due_visits=due_visits,
                            options=options, status_titles=CaseStatus.titles(), category_titles=DisputeCategory.titles())
 
@@ -371,6 +371,9 @@ def show_session(case_id, session_id):
 def add_helper(case_id):
     case = load_case(case_id)
     require_change(case)
+    if not case.takes_helpers:
+        flash(_("Co-mediators and specialists join a case while it is still open."), "error")
+        return redirect(case_url(case))
     form = forms.HelperForm()
     form.user_id.choices = choices([(0, "—")] + mediator_pairs(case))
 

@@ -7,10 +7,11 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import select
 
-from app.core.models import AuditEntry, Notification
+from app.core.models import AuditEntry, Notification, OrgUnit
+from app.core.roles import Role
 from app.extensions import db
 from app.mediation.models import Case, CaseStatus
-from tests.conftest import page_text, translated
+from tests.conftest import make_user, page_text, translated
 from tests.mediation.factories import LEAK_TERMS, make_case, png_bytes
 
 
@@ -531,6 +532,10 @@ def test_case_list_filters_by_community_then_by_its_mediators(app, client, login
     by_mediator = client.get("/mediation/", query_string={"community": world.community_a,
                                                           "mediator": world.users["mediator"]})
     assert numbers[in_a] in page_text(by_mediator) and numbers[in_b] not in page_text(by_mediator)
+    # switching to community B with A's mediator still chosen: the mediator no longer applies
+    switched = client.get("/mediation/", query_string={"community": world.community_b,
+                                                       "mediator": world.users["mediator"]})
+    assert numbers[in_b] in page_text(switched) and numbers[in_a] not in page_text(switched)
 
     # a community's own mediator picks mediators and grids at once, and no community
     login_as("mediator")
@@ -594,3 +599,39 @@ def test_archiving_a_case_changed_meanwhile_gives_a_translated_conflict_page(app
     assert translated(app, CHANGED_MEANWHILE) in page_text(response)
     with app.app_context():
         assert db.session.get(Case, case_id).status == "followed_up"
+
+
+def test_mediators_above_the_community_can_be_picked_in_the_filter(app, client, login_as, world, password_hash):
+    """A street's mediator may preside over a community's cases (the accept form offers them): the list can be
+    filtered by them too."""
+    with app.app_context():
+        street = db.session.get(OrgUnit, world.street)
+        street_mediator = make_user("13900000088", "街道调解", [Role.mediator], street, password_hash)
+        db.session.commit()
+        mediator_id = street_mediator.id
+    login_as("admin")
+    html = client.get("/mediation/", query_string={"community": world.community_a}).get_data(as_text=True)
+    mediators = re.search(r'<select id="mediator" name="mediator">(.*?)</select>', html, re.S).group(1)
+    assert f'value="{mediator_id}"' in mediators and "王调解" in mediators and "刘外来" not in mediators
+
+
+def test_action_pages_label_their_button(app, client, login_as, world):
+    case_id = make_case(app, world, upto="registered")
+    login_as("mediator")
+    html = client.get(f"/mediation/cases/{case_id}/decline").get_data(as_text=True)
+    buttons = re.findall(r'<button type="submit" class="button primary">(.*?)</button>', html)
+    assert buttons == [translated(app, "Decline")]
+
+
+def test_nobody_is_added_to_a_closed_case(app, client, login_as, world):
+    case_id = make_case(app, world, upto="registered")
+    login_as("mediator")
+    post_ok(client, f"/mediation/cases/{case_id}/decline", {"reason": "法院已受理"})
+    case_page = page_text(client.get(f"/mediation/cases/{case_id}"))
+    assert translated(app, "Add a co-mediator or specialist") not in case_page
+    response = client.get(f"/mediation/cases/{case_id}/helpers/new", follow_redirects=True)
+    assert translated(app, "Co-mediators and specialists join a case while it is still open.") in page_text(response)
+    response = client.post(f"/mediation/cases/{case_id}/helpers/new", data={"kind": "legal_adviser", "name": "周律师"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Case, case_id).helpers == []
