@@ -7,6 +7,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -160,6 +161,7 @@ class SessionForm(FlaskForm):
 
 
 class AgreementEditForm(FlaskForm):
+    version = HiddenField()  # of the agreement being corrected
     form = RadioField(_l("Form of the agreement"), choices=choices(AgreementKind.choices()),
                       default=str(AgreementKind.written))
     concluded_on = DateField(_l("Concluded on"), validators=[required()])
@@ -174,6 +176,7 @@ class AgreementEditForm(FlaskForm):
 
 
 class ConfirmationForm(FlaskForm):
+    version = HiddenField()  # of the agreement
     applied_on = DateField(_l("Applied on"), validators=[required()])
     court = text(_l("Court"), 120)
     result = SelectField(_l("Result"), choices=choices(ConfirmationResult.choices()))

@@ -628,6 +628,9 @@ class Agreement(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # optimistic locking, as for cases; the correction forms also carry it (see operations.check_version)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), unique=True)
     form: Mapped[str] = mapped_column(String(8))
     concluded_on: Mapped[date] = mapped_column(Date)

@@ -552,9 +552,21 @@ def record_agreement(actor, case, data):
     return agreement
 
 
+class ChangedMeanwhile(DomainError):
+    """A form was filled in on a version of the record that somebody else has changed since."""
+
+
+def check_version(record, version):
+    """Refuse a change made on an older version of ``record`` (the version its form was filled in on)."""
+    if version is not None and str(version) != str(record.version):
+        raise ChangedMeanwhile(_("Somebody else changed this after you opened the form, so it was not saved. "
+                                 "What you typed is kept below: compare it with the case page, then save again."))
+
+
 def update_agreement(actor, agreement, data):
     case = agreement.case
     require_editable(case)
+    check_version(agreement, data.get("version"))
     if case.status != CaseStatus.agreement_reached:
         raise InvalidTransition(_("The agreement can be corrected only until the follow-up visit."))
     for key in ("facts", "issues", "responsibilities", "terms", "performance_method", "performance_place",
@@ -590,6 +602,7 @@ def record_confirmation(actor, agreement, data):
     """Judicial confirmation (司法确认): the application, then the court's result."""
     case = agreement.case
     require_editable(case)
+    check_version(agreement, data.get("version"))
     if agreement.form != AgreementForm.written:
         raise DomainError(_("Only a written agreement can be confirmed by a court."))
     applied_on = data["applied_on"]

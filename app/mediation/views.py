@@ -109,6 +109,13 @@ def run(form, case, operation, message):
     return None
 
 
+def after_conflict(form, record):
+    """After a form was refused because ``record`` changed since it was opened (operations.check_version,
+    which the user has been told about), it takes the current version: saving again is then deliberate."""
+    if form.is_submitted() and not form.errors and str(form.version.data) != str(record.version):
+        form.version.data = record.version
+
+
 def action_page(case, form, title, fields, submit, note=None, status=200):
     return render_template("mediation/action.html", case=case, form=form, title=title, fields=fields,
                            submit_label=submit, note=note), status
@@ -426,7 +433,11 @@ def agreement(case_id):
         operation = lambda: ops.update_agreement(current_user, existing, dict(form.data))  # noqa: E731
         message = _("The agreement is corrected.")
     done = run(form, case, operation, message)
-    return done or render_template("mediation/agreement_form.html", case=case, form=form, agreement=existing)
+    if done:
+        return done
+    if existing is not None:
+        after_conflict(form, existing)
+    return render_template("mediation/agreement_form.html", case=case, form=form, agreement=existing)
 
 
 @bp.get("/cases/<int:case_id>/agreement/print")
@@ -458,17 +469,22 @@ def confirmation(case_id):
     require(case.agreement is not None)
     form = forms.ConfirmationForm()
     agreement_ = case.agreement
-    if not form.is_submitted() and agreement_.confirmation_applied_on:
-        form.applied_on.data = agreement_.confirmation_applied_on
-        form.court.data = agreement_.confirmation_court
-        form.result.data = agreement_.confirmation_result
-        form.result_on.data = agreement_.confirmation_result_on
+    if not form.is_submitted():
+        form.version.data = agreement_.version
+        if agreement_.confirmation_applied_on:
+            form.applied_on.data = agreement_.confirmation_applied_on
+            form.court.data = agreement_.confirmation_court
+            form.result.data = agreement_.confirmation_result
+            form.result_on.data = agreement_.confirmation_result_on
     done = run(form, case, lambda: ops.record_confirmation(current_user, agreement_, {
         "applied_on": form.applied_on.data, "court": form.court.data, "result": form.result.data,
-        "result_on": form.result_on.data}), _("Judicial confirmation recorded."))
+        "result_on": form.result_on.data, "version": form.version.data}), _("Judicial confirmation recorded."))
+    if done:
+        return done
+    after_conflict(form, agreement_)
     note = _("Apply by %(date)s (30 days after the agreement).",
              date=agreement_.confirmation_deadline().isoformat())
-    return done or action_page(case, form, _("Judicial confirmation"), ["applied_on", "court", "result",
+    return action_page(case, form, _("Judicial confirmation"), ["applied_on", "court", "result",
                                                                           "result_on"], _("Save"), note=note)
 
 

@@ -635,3 +635,34 @@ def test_nobody_is_added_to_a_closed_case(app, client, login_as, world):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Case, case_id).helpers == []
+
+
+def test_a_correction_made_on_an_outdated_form_is_refused_until_the_user_has_seen_the_change(
+        app, client, login_as, world):
+    case_id = make_case(app, world, upto="agreement")
+    login_as("mediator")
+    form = client.get(f"/mediation/cases/{case_id}/agreement").get_data(as_text=True)
+    opened_on = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
+    colleague = app.test_client()
+    login_as("admin", colleague)
+    fields = {"form": "written", "concluded_on": "2026-11-10", "facts": "卫生间防水层老化导致漏水",
+              "issues": "漏水责任与赔偿数额", "performance_deadline": "2026-12-10"}
+    post_ok(colleague, f"/mediation/cases/{case_id}/agreement",
+            dict(fields, terms="李秀兰赔偿张建华2000元", version=opened_on))
+
+    mine = dict(fields, terms="李秀兰赔偿张建华1800元并修复防水", version=opened_on)
+    response = client.post(f"/mediation/cases/{case_id}/agreement", data=mine)
+    assert response.status_code == 200
+    refused = translated(app, "Somebody else changed this after you opened the form, so it was not saved. What "
+                              "you typed is kept below: compare it with the case page, then save again.")
+    assert refused in page_text(response)
+    html = response.get_data(as_text=True)
+    assert "李秀兰赔偿张建华1800元并修复防水" in html  # kept
+    with app.app_context():
+        assert db.session.get(Case, case_id).agreement.terms == "李秀兰赔偿张建华2000元"  # the colleague's stands
+    # saving again, now knowingly, goes through
+    current = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    assert current != opened_on
+    post_ok(client, f"/mediation/cases/{case_id}/agreement", dict(mine, version=current))
+    with app.app_context():
+        assert db.session.get(Case, case_id).agreement.terms == "李秀兰赔偿张建华1800元并修复防水"
