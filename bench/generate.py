@@ -718,6 +718,7 @@ def upgrade_schema(database_url):
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.extensions import db
 
     with tempfile.TemporaryDirectory(prefix="linli-generate-") as instance_dir:
         app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_DIR": instance_dir,
@@ -725,6 +726,7 @@ def upgrade_schema(database_url):
                           "RATELIMIT_STORAGE_URI": "memory://", "LINLI_COUNT_QUERIES": False, "LINLI_BENCH": False})
         with app.app_context():
             upgrade()
+            db.engine.dispose()
 
 
 def generate(database_url, scale, seed=1, log=None):

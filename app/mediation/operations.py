@@ -1,6 +1,7 @@
 """Every change of mediation data and its rules. Views call these; each one checks what may happen,
 changes the rows, writes the case timeline and the audit log, and flushes. The view commits once."""
 
+import contextlib
 import os
 import re
 import secrets
@@ -10,10 +11,10 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, event, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from app.core import operations as core_ops
 from app.core.i18n import gettext as _
@@ -99,6 +100,11 @@ def _next_seq(studio, year):
 
 
 def record_event(case, actor, kind, summary="", from_status=None, to_status=None, data=None):
+    """Write the case timeline and the audit log. Every change of a case comes here, so here the case is
+    also marked changed: its row is updated with a version check (Case.version), and an operation that
+    only adds rows (a session, a file, a helper) is refused if the case changed meanwhile, say was
+    declined or archived, instead of acting on the state it read."""
+    flag_modified(case, "status")
     event = CaseEvent(case=case, actor_id=getattr(actor, "id", None), kind=kind, summary=str(summary),
                       from_status=from_status, to_status=to_status, at=utcnow())
     db.session.add(event)
@@ -552,13 +558,17 @@ def record_agreement(actor, case, data):
     return agreement
 
 
+UNCHECKED = object()  # no form version to check: the caller is the code itself, not a form
+
+
 class ChangedMeanwhile(DomainError):
     """A form was filled in on a version of the record that somebody else has changed since."""
 
 
 def check_version(record, version):
-    """Refuse a change made on an older version of ``record`` (the version its form was filled in on)."""
-    if version is not None and str(version) != str(record.version):
+    """Refuse a change made on an older version of ``record`` (the version its form was filled in on; a form
+    that sends none is refused too)."""
+    if version is not UNCHECKED and str(version) != str(record.version):
         raise ChangedMeanwhile(_("Somebody else changed this after you opened the form, so it was not saved. "
                                  "What you typed is kept below: compare it with the case page, then save again."))
 
@@ -566,7 +576,7 @@ def check_version(record, version):
 def update_agreement(actor, agreement, data):
     case = agreement.case
     require_editable(case)
-    check_version(agreement, data.get("version"))
+    check_version(agreement, data.get("version", UNCHECKED))
     if case.status != CaseStatus.agreement_reached:
         raise InvalidTransition(_("The agreement can be corrected only until the follow-up visit."))
     for key in ("facts", "issues", "responsibilities", "terms", "performance_method", "performance_place",
@@ -602,7 +612,7 @@ def record_confirmation(actor, agreement, data):
     """Judicial confirmation (司法确认): the application, then the court's result."""
     case = agreement.case
     require_editable(case)
-    check_version(agreement, data.get("version"))
+    check_version(agreement, data.get("version", UNCHECKED))
     if agreement.form != AgreementForm.written:
         raise DomainError(_("Only a written agreement can be confirmed by a court."))
     applied_on = data["applied_on"]
@@ -701,8 +711,10 @@ def add_attachment(actor, case, kind, file_storage, title=None):
     stored_name = secrets.token_hex(16) + extension
     folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "mediation")
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, stored_name), "wb") as fh:
+    path = os.path.join(folder, stored_name)
+    with open(path, "wb") as fh:
         fh.write(data)
+    db.session.info.setdefault(NEW_FILES, []).append(path)  # removed again if the change is not committed
     filename = re.sub(r"[\\/\x00-\x1f]", "_", file_storage.filename or "file")[-200:]
     attachment = Attachment(case=case, kind=str(kind), title=title or None, filename=filename,
                             stored_name=stored_name, content_type=content_type, size=len(data),
@@ -711,6 +723,23 @@ def add_attachment(actor, case, kind, file_storage, title=None):
     record_event(case, actor, "attachment_added", _("%(kind)s attached: %(name)s", kind=kind.title, name=filename))
     db.session.flush()
     return attachment
+
+
+NEW_FILES = "linli_new_files"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_new_files(session):
+    session.info.pop(NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted_files(session, transaction):
+    """An upload whose transaction was rolled back (a refused or conflicting change) leaves no file behind."""
+    if transaction.parent is None:
+        for path in session.info.pop(NEW_FILES, []):
+            with contextlib.suppress(OSError):
+                os.remove(path)
 
 
 def attachment_path(attachment):

@@ -430,7 +430,9 @@ def agreement(case_id):
         operation = lambda: ops.record_agreement(current_user, case, dict(form.data))  # noqa: E731
         message = _("The agreement is recorded; a follow-up visit is scheduled.")
     else:
-        operation = lambda: ops.update_agreement(current_user, existing, dict(form.data))  # noqa: E731
+        # the version the form was opened on, as sent (WTForms would fill a missing one in from the agreement)
+        operation = lambda: ops.update_agreement(current_user, existing,  # noqa: E731
+                                                 dict(form.data, version=request.form.get("version")))
         message = _("The agreement is corrected.")
     done = run(form, case, operation, message)
     if done:
@@ -478,7 +480,8 @@ def confirmation(case_id):
             form.result_on.data = agreement_.confirmation_result_on
     done = run(form, case, lambda: ops.record_confirmation(current_user, agreement_, {
         "applied_on": form.applied_on.data, "court": form.court.data, "result": form.result.data,
-        "result_on": form.result_on.data, "version": form.version.data}), _("Judicial confirmation recorded."))
+        "result_on": form.result_on.data, "version": request.form.get("version")}),
+        _("Judicial confirmation recorded."))
     if done:
         return done
     after_conflict(form, agreement_)

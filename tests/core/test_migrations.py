@@ -28,3 +28,26 @@ def test_upgrade_downgrade_upgrade_on_a_fresh_sqlite(app_config, tmp_path):
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
         upgrade()
         assert set(inspect(create_engine(url)).get_table_names()) == tables
+
+
+def test_the_version_columns_come_and_go_with_the_rows_kept(app_config, tmp_path):
+    """Optimistic locking added `version` to cases and agreements that already exist: they start at 1."""
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'data.sqlite3'}"
+    fresh = create_app(dict(app_config, SQLALCHEMY_DATABASE_URI=url))
+    with fresh.app_context():
+        upgrade()
+        assert fresh.test_cli_runner().invoke(args=["demo-data"]).exit_code == 0
+        counts = {table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
+                  for table in ("mediation_cases", "mediation_agreements")}
+        db.session.remove()
+        assert counts["mediation_cases"] > 0 and counts["mediation_agreements"] > 0
+        downgrade(revision="059f1960a021")
+        columns = {table: {c["name"] for c in inspect(db.engine).get_columns(table)} for table in counts}
+        assert all("version" not in names for names in columns.values())
+        upgrade()
+        with db.engine.connect() as conn:
+            for table, count in counts.items():
+                assert conn.execute(text(f"SELECT count(*), min(version), max(version) FROM {table}")).one() == (  # noqa: S608
+                    count, 1, 1)

@@ -666,3 +666,39 @@ def test_a_correction_made_on_an_outdated_form_is_refused_until_the_user_has_see
     post_ok(client, f"/mediation/cases/{case_id}/agreement", dict(mine, version=current))
     with app.app_context():
         assert db.session.get(Case, case_id).agreement.terms == "李秀兰赔偿张建华1800元并修复防水"
+
+
+def test_a_file_for_a_case_withdrawn_meanwhile_is_refused_and_not_kept(app, client, login_as, world):
+    """Adding rows is checked too: the case's version moves with every change, so an upload that arrives just
+    after the case was withdrawn is refused, and the file it wrote is removed again."""
+    import os
+
+    case_id = make_case(app, world, upto="accepted")
+    login_as("mediator")
+    folder = os.path.join(app.config["UPLOAD_FOLDER"], "mediation")
+    before = set(os.listdir(folder)) if os.path.isdir(folder) else set()
+    with changed_meanwhile(case_id, status="withdrawn", withdraw_reason="双方已自行和解", closed_on=None):
+        response = client.post(f"/mediation/cases/{case_id}/attachments/new", data={
+            "kind": "photo", "title": "漏水照片", "file": (io.BytesIO(png_bytes()), "leak.png")})
+    assert response.status_code == 200
+    assert translated(app, CHANGED_MEANWHILE) in page_text(response)
+    assert 'value="漏水照片"' in response.get_data(as_text=True)
+    assert set(os.listdir(folder)) == before
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        assert case.status == "withdrawn" and case.attachments == []
+
+
+def test_a_confirmation_form_without_its_version_is_refused(app, client, login_as, world):
+    case_id = make_case(app, world, upto="agreement")
+    login_as("mediator")
+    data = {"applied_on": "2026-11-12", "court": "清溪县人民法院", "result": "pending"}
+    response = client.post(f"/mediation/cases/{case_id}/confirmation", data=data)
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.get(Case, case_id).agreement.confirmation_applied_on is None
+    # the page now carries the version: saving again goes through
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', response.get_data(as_text=True)).group(1)
+    post_ok(client, f"/mediation/cases/{case_id}/confirmation", dict(data, version=version))
+    with app.app_context():
+        assert db.session.get(Case, case_id).agreement.confirmation_court == "清溪县人民法院"
