@@ -453,10 +453,13 @@ def extend_deadline(actor, case, until, reason, both_consent):
     db.session.flush()
 
 
+CASE_CLOSED_TO_HELPERS = _l("Co-mediators and specialists join a case while it is still open.")
+
+
 def add_helper(actor, case, kind, user=None, name=None, organisation=None):
     require_editable(case)
     if not case.takes_helpers:
-        raise InvalidTransition(_("Co-mediators and specialists join a case while it is still open."))
+        raise InvalidTransition(CASE_CLOSED_TO_HELPERS)
     kind = HelperKind(kind)
     if kind == HelperKind.co_mediator and (user is None or not user.has_role("mediator")):
         raise DomainError(_("A co-mediator must be one of the studio's mediators."), field="user_id")
@@ -894,28 +897,33 @@ class ListFilters:
                 for key, value in filters.items()}
 
 
+def communities_for(user):
+    """The communities (and villages) the user works in: those in their scope, or their own when they are
+    attached to one of its grids."""
+    communities = db.session.scalars(
+        scope_query(select(OrgUnit).where(OrgUnit.kind.in_(COMMUNITY_KINDS)), OrgUnit.id, user)
+        .order_by(OrgUnit.path)).all()
+    if not communities and user.community is not None:
+        communities = [user.community]
+    return communities
+
+
 def list_filter_choices(user, community_id=None):
-    communities = db.session.execute(
-        scope_query(select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.kind.in_(COMMUNITY_KINDS)),
-                    OrgUnit.id, user).order_by(OrgUnit.path)).all()
-    if not communities and user.community is not None:  # a user attached to a grid
-        own = user.community
-        communities = [(own.id, own.name, own.path)]
-    paths = {row[0]: row[2] for row in communities}
+    communities = {unit.id: unit for unit in communities_for(user)}
+    pairs = [(unit.id, unit.name) for unit in communities.values()]
     if len(communities) == 1:
-        community_id = communities[0][0]
-    if community_id not in paths:
-        return ListFilters([tuple(row[:2]) for row in communities], None, [], [])
+        community_id = next(iter(communities))
+    if community_id not in communities:
+        return ListFilters(pairs, None, [], [])
     mediators = db.session.execute(
         select(User.id, User.name).join(UserRole)
         .where(User.active.is_(True), UserRole.role == "mediator",
-               User.org_unit_id.in_(_mediator_units(paths[community_id])))
+               User.org_unit_id.in_(_mediator_units(communities[community_id].path)))
         .order_by(User.name)).all()
     grids = db.session.execute(select(OrgUnit.id, OrgUnit.name)
                                .where(OrgUnit.parent_id == community_id, OrgUnit.kind == "grid")
                                .order_by(OrgUnit.name)).all()
-    return ListFilters([tuple(row[:2]) for row in communities], community_id,
-                       [tuple(row) for row in mediators], [tuple(row) for row in grids])
+    return ListFilters(pairs, community_id, [tuple(row) for row in mediators], [tuple(row) for row in grids])
 
 
 def _active_users_with_role(role, unit_ids):

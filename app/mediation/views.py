@@ -78,14 +78,6 @@ def require_change(case, rule="can_edit"):
     require(getattr(case, rule)(current_user))
 
 
-def communities_for(user):
-    query = scope_query(select(OrgUnit).where(OrgUnit.kind.in_(["community", "village"])), OrgUnit.id, user)
-    communities = db.session.scalars(query.order_by(OrgUnit.path)).all()
-    if not communities and user.community is not None:
-        communities = [user.community]
-    return communities
-
-
 def case_url(case):
     return url_for("mediation.show", case_id=case.id)
 
@@ -165,7 +157,7 @@ def prepare_case_form(form, community):
 @bp.route("/cases/new", methods=["GET", "POST"])
 @staff_required
 def new_case():
-    communities = communities_for(current_user)
+    communities = ops.communities_for(current_user)
     if not communities:
         abort(403)
     community_id = request.values.get("community_id", type=int) or communities[0].id
@@ -379,7 +371,7 @@ def add_helper(case_id):
     case = load_case(case_id)
     require_change(case)
     if not case.takes_helpers:
-        flash(_("Co-mediators and specialists join a case while it is still open."), "error")
+        flash(ops.CASE_CLOSED_TO_HELPERS, "error")
         return redirect(case_url(case))
     form = forms.HelperForm()
     form.user_id.choices = choices([(0, "—")] + mediator_pairs(case))
@@ -586,7 +578,7 @@ def oral_agreements():
 @bp.route("/studio", methods=["GET", "POST"])
 @staff_required
 def studio():
-    communities = communities_for(current_user)
+    communities = ops.communities_for(current_user)
     community_id = request.values.get("community_id", type=int) or (communities[0].id if communities else None)
     community = next((c for c in communities if c.id == community_id), None)
     if community is None:
