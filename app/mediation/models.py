@@ -155,6 +155,39 @@ def days_left(status, due_on, today):
     if status not in RUNNING_STATUSES or due_on is None:
         return None
     return (due_on - today).days
+
+
+DUE_SOON_DAYS = 5  # a running case this close to its one-month limit is flagged
+
+
+class CaseSummary:
+    """What a case shows wherever it is listed: its status, its one-month limit and its title. Shared by
+    Case and the plain rows of the lists (operations.CaseListItem); needs ``status``, ``due_on`` and
+    ``parties`` (with ``name`` and ``role``)."""
+
+    __slots__ = ()
+
+    @property
+    def status_enum(self):
+        return CaseStatus(self.status)
+
+    def days_left(self, today):
+        return days_left(self.status, self.due_on, today)
+
+    def is_overdue(self, today):
+        left = self.days_left(today)
+        return left is not None and left < 0
+
+    def is_due_soon(self, today, days=DUE_SOON_DAYS):
+        left = self.days_left(today)
+        return left is not None and 0 <= left <= days
+
+    @property
+    def title(self):
+        """"applicant — respondent" (the first of each)."""
+        first = next((p.name for p in self.parties if p.role == PartyRole.applicant), "")
+        second = next((p.name for p in self.parties if p.role == PartyRole.respondent), "")
+        return f"{first} — {second}" if first and second else first or second
 CLOSED_STATUSES = (CaseStatus.agreement_reached, CaseStatus.ended, CaseStatus.withdrawn, CaseStatus.followed_up,
                    CaseStatus.declined, CaseStatus.referred, CaseStatus.archived)
 
@@ -298,7 +331,7 @@ class Studio(db.Model):
                 and permissions.unit_in_scope(user, self.org_unit))
 
 
-class Case(db.Model):
+class Case(CaseSummary, db.Model):
     """A dispute case (纠纷案件), from intake to archive."""
 
     __tablename__ = "mediation_cases"
@@ -402,10 +435,6 @@ class Case(db.Model):
         return f"<Case {self.id} {self.number} {self.status}>"
 
     @property
-    def status_enum(self):
-        return CaseStatus(self.status)
-
-    @property
     def source_enum(self):
         return CaseSource(self.source)
 
@@ -441,23 +470,6 @@ class Case(db.Model):
     def respondents(self):
         return self.parties_with_role(PartyRole.respondent)
 
-    @property
-    def title(self):
-        first = self.applicants[0].name if self.applicants else ""
-        second = self.respondents[0].name if self.respondents else ""
-        return f"{first} — {second}" if first and second else first or second
-
-    # the one-month limit -------------------------------------------------------------------
-    def days_left(self, today):
-        return days_left(self.status, self.due_on, today)
-
-    def is_overdue(self, today):
-        left = self.days_left(today)
-        return left is not None and left < 0
-
-    def is_due_soon(self, today, days=5):
-        left = self.days_left(today)
-        return left is not None and 0 <= left <= days
 
     # who may do what -----------------------------------------------------------------------
     def mediator_ids(self):

@@ -27,6 +27,7 @@ from app.core.queries import prefix_match
 from app.core.types import as_local, local_today, utcnow
 from app.extensions import db
 from app.mediation.models import (
+    DUE_SOON_DAYS,
     RUNNING_STATUSES,
     Agreement,
     AgreementForm,
@@ -36,6 +37,7 @@ from app.mediation.models import (
     CaseEvent,
     CaseHelper,
     CaseStatus,
+    CaseSummary,
     FollowUp,
     HelperKind,
     MediationSession,
@@ -44,7 +46,6 @@ from app.mediation.models import (
     Performance,
     Recusal,
     Studio,
-    days_left,
     mask,
 )
 
@@ -256,7 +257,7 @@ class PartyListItem(NamedTuple):
 
 
 @dataclass(slots=True)
-class CaseListItem:
+class CaseListItem(CaseSummary):
     """A case as lists show it: only the columns they need, read as plain rows (building 25 Case objects
     with their parties costs several times more than the SQL that finds them)."""
 
@@ -269,20 +270,6 @@ class CaseListItem:
     may_escalate: bool
     mediator: str | None
     parties: list  # PartyListItem, in the order of the intake
-
-    def days_left(self, today):
-        return days_left(self.status, self.due_on, today)
-
-    @property
-    def status_enum(self):
-        return CaseStatus(self.status)
-
-    @property
-    def title(self):
-        """"applicant — respondent", as Case.title."""
-        first = next((p.name for p in self.parties if p.role == PartyRole.applicant), "")
-        second = next((p.name for p in self.parties if p.role == PartyRole.respondent), "")
-        return f"{first} — {second}" if first and second else first or second
 
 
 LIST_COLUMNS = (Case.id, Case.number, Case.status, Case.category, Case.registered_on, Case.due_on,
@@ -830,7 +817,7 @@ def case_list_query(user, filters, today, columns=(Case,)):
         query = query.where(Case.grid_id == filters["grid"])
     if filters.get("overdue"):
         query = query.where(Case.status.in_([str(s) for s in RUNNING_STATUSES]),
-                            Case.due_on <= today + timedelta(days=5))
+                            Case.due_on <= today + timedelta(days=DUE_SOON_DAYS))
     q = (filters.get("q") or "").strip()
     if q:
         # a correlated EXISTS: walking cases newest first, the search stops at the first page of matches
@@ -869,7 +856,7 @@ def due_cases(user, today, limit=10):
     return db.session.scalars(
         select(Case).where(Case.presiding_mediator_id == user.id,
                            Case.status.in_([str(s) for s in RUNNING_STATUSES]),
-                           Case.due_on <= today + timedelta(days=5))
+                           Case.due_on <= today + timedelta(days=DUE_SOON_DAYS))
         .order_by(Case.due_on).limit(limit)).all()
 
 

@@ -130,7 +130,7 @@ def index():
     page = ops.case_list_page(current_user, filters, today, page_number(), current_app.config["CASE_PAGE_SIZE"])
     due_visits = ops.due_visits(current_user, today, with_parties=True)
     return render_template("mediation/index.html", form=form, page=page, today=today, due_visits=due_visits,
-                           options=options, status_titles=CaseStatus.titles(), category_titles=DisputeCategory.titles())
+                           options=options, category_titles=DisputeCategory.titles())
 
 
 # --- intake ----------------------------------------------------------------------------------
