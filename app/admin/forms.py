@@ -5,8 +5,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.forms import MobileNumber, PasswordStrength, PhoneField, choices, strip_filter
 from app.core.i18n import lazy_gettext as _l
-from app.core.models import HANDLING_UNIT_KIND_TITLES
-from app.core.roles import ROLE_TITLES
+from app.core.models import HandlingUnitKind
+from app.core.roles import Role
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -33,7 +33,7 @@ class BuildingForm(FlaskForm):
 class HandlingUnitForm(FlaskForm):
     name = StringField(_l("Name"), filters=[strip_filter],
                        validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=choices((str(k), v) for k, v in HANDLING_UNIT_KIND_TITLES.items()))
+    kind = SelectField(_l("Kind"), choices=choices(HandlingUnitKind.choices()))
     org_unit_id = SelectField(_l("Area served"), coerce=int)
     contact_name = StringField(_l("Contact person"), filters=[strip_filter], validators=[Optional(), Length(max=60)])
     contact_phone = StringField(_l("Contact phone"), filters=[strip_filter], validators=[Optional(), Length(max=20)])
@@ -43,7 +43,7 @@ class HandlingUnitForm(FlaskForm):
 class UserForm(FlaskForm):
     name = StringField(_l("Full name"), filters=[strip_filter],
                        validators=[DataRequired(_l("Enter a name.")), Length(max=60)])
-    roles = MultiCheckboxField(_l("Roles"), choices=choices((str(k), v) for k, v in ROLE_TITLES.items()),
+    roles = MultiCheckboxField(_l("Roles"), choices=choices(Role.choices()),
                                validators=[DataRequired(_l("Choose at least one role."))])
     org_unit_id = SelectField(_l("Organisation unit"), coerce=int)
     handling_unit_id = SelectField(_l("Handling unit (for handlers)"), coerce=int)

@@ -80,7 +80,7 @@ def new_unit(parent_id):
     if not kinds:
         abort(404)
     form = UnitForm()
-    form.kind.choices = choices((str(k), k.title) for k in kinds)
+    form.kind.choices = choices(UnitKind.choices(kinds))
     if form.validate_on_submit():
         try:
             unit = operations.create_unit(current_user, parent, form.kind.data, form.name.data, form.code.data)
@@ -97,7 +97,7 @@ def new_unit(parent_id):
 def edit_unit(unit_id):
     unit = scoped_unit_or_404(unit_id)
     form = UnitForm(obj=unit)
-    form.kind.choices = choices([(unit.kind, unit.kind_enum.title)])
+    form.kind.choices = choices(UnitKind.choices([unit.kind]))
     form.kind.data = unit.kind
     if form.validate_on_submit():
         try:

@@ -1,45 +1,34 @@
 """Shared models: the organisation tree, handling units, users and roles, audit log, notifications."""
 
-import enum
 import secrets
 from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, bindparam, func, select
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, bindparam, func, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, query_expression, relationship, with_expression
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core.enums import TitledEnum, enum_column
 from app.core.i18n import lazy_gettext as _l
 from app.core.roles import Role
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db, login_manager
 
 
-class UnitKind(enum.StrEnum):
-    county = "county"
-    street = "street"
-    town = "town"
-    community = "community"
-    village = "village"
-    grid = "grid"
-
-    @property
-    def title(self):
-        return UNIT_KIND_TITLES[self]
+class UnitKind(TitledEnum):
+    county = "county", _l("County")
+    street = "street", _l("Street")
+    town = "town", _l("Town")
+    community = "community", _l("Community")
+    village = "village", _l("Village")
+    grid = "grid", _l("Grid")
 
     @property
     def level(self):
+        """Depth in the tree: county 0, street or town 1, community or village 2, grid 3."""
         return UNIT_LEVELS[self]
 
 
-UNIT_KIND_TITLES = {
-    UnitKind.county: _l("County"),
-    UnitKind.street: _l("Street"),
-    UnitKind.town: _l("Town"),
-    UnitKind.community: _l("Community"),
-    UnitKind.village: _l("Village"),
-    UnitKind.grid: _l("Grid"),
-}
 UNIT_LEVELS = {
     UnitKind.county: 0,
     UnitKind.street: 1,
@@ -51,11 +40,6 @@ UNIT_LEVELS = {
 COMMUNITY_KINDS = (UnitKind.community, UnitKind.village)
 
 
-def enum_check(name, column, enum_cls):
-    values = ", ".join(f"'{member.value}'" for member in enum_cls)
-    return CheckConstraint(f"{column} IN ({values})", name=name)
-
-
 class OrgUnit(db.Model):
     """A unit of the organisation tree: county > street/town > community/village > grid.
 
@@ -64,11 +48,10 @@ class OrgUnit(db.Model):
     """
 
     __tablename__ = "org_units"
-    __table_args__ = (enum_check("kind", "kind", UnitKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[UnitKind] = enum_column(UnitKind, "kind", 16)
     name: Mapped[str] = mapped_column(String(100))
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
@@ -80,10 +63,6 @@ class OrgUnit(db.Model):
 
     def __repr__(self):
         return f"<OrgUnit {self.id} {self.kind} {self.name}>"
-
-    @property
-    def kind_enum(self):
-        return UnitKind(self.kind)
 
     @property
     def depth(self):
@@ -142,38 +121,23 @@ class Building(db.Model):
         return self.grid.can_edit(user)
 
 
-class HandlingUnitKind(enum.StrEnum):
-    property_company = "property_company"
-    police_station = "police_station"
-    township_office = "township_office"
-    government_department = "government_department"
-    utility = "utility"
-    other = "other"
-
-    @property
-    def title(self):
-        return HANDLING_UNIT_KIND_TITLES[self]
-
-
-HANDLING_UNIT_KIND_TITLES = {
-    HandlingUnitKind.property_company: _l("Property management company"),
-    HandlingUnitKind.police_station: _l("Police station"),
-    HandlingUnitKind.township_office: _l("Street or township office"),
-    HandlingUnitKind.government_department: _l("Government department"),
-    HandlingUnitKind.utility: _l("Utility company"),
-    HandlingUnitKind.other: _l("Other organisation"),
-}
+class HandlingUnitKind(TitledEnum):
+    property_company = "property_company", _l("Property management company")
+    police_station = "police_station", _l("Police station")
+    township_office = "township_office", _l("Street or township office")
+    government_department = "government_department", _l("Government department")
+    utility = "utility", _l("Utility company")
+    other = "other", _l("Other organisation")
 
 
 class HandlingUnit(db.Model):
     """An organisation that receives work orders (承办单位), serving an area of the tree."""
 
     __tablename__ = "handling_units"
-    __table_args__ = (enum_check("kind", "kind", HandlingUnitKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[HandlingUnitKind] = enum_column(HandlingUnitKind, "kind", 32)
     name: Mapped[str] = mapped_column(String(120))
     contact_name: Mapped[str | None] = mapped_column(String(60))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
@@ -182,20 +146,15 @@ class HandlingUnit(db.Model):
 
     org_unit: Mapped[OrgUnit] = relationship()
 
-    @property
-    def kind_enum(self):
-        return HandlingUnitKind(self.kind)
-
     def can_edit(self, user):
         return self.org_unit.can_edit(user)
 
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"
-    __table_args__ = (enum_check("role", "role", Role),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[Role] = enum_column(Role, "role", 32, primary_key=True)
 
 
 class User(UserMixin, db.Model):
@@ -247,12 +206,12 @@ class User(UserMixin, db.Model):
     # roles
     @property
     def roles(self):
-        return {Role(row.role) for row in self.role_rows}
+        return {row.role for row in self.role_rows}
 
     def set_roles(self, roles):
         wanted = {Role(r) for r in roles}
-        self.role_rows = [row for row in self.role_rows if Role(row.role) in wanted] + [
-            UserRole(role=str(r)) for r in sorted(wanted - self.roles)
+        self.role_rows = [row for row in self.role_rows if row.role in wanted] + [
+            UserRole(role=r) for r in sorted(wanted - self.roles)
         ]
 
     def has_role(self, *roles):

@@ -87,7 +87,7 @@ def mark_all_read(user):
 def allowed_child_kinds(parent):
     if parent is None:
         return [UnitKind.county]
-    level = parent.kind_enum.level + 1
+    level = parent.kind.level + 1
     return [kind for kind in UnitKind if kind.level == level]
 
 
@@ -96,7 +96,7 @@ def create_unit(actor, parent, kind, name, code=None):
     if kind not in allowed_child_kinds(parent):
         raise DomainError(_("A %(kind)s cannot be placed there.", kind=kind.title), field="kind")
     _check_code_free(code)
-    unit = OrgUnit(parent=parent, kind=str(kind), name=name.strip(), code=code or None)
+    unit = OrgUnit(parent=parent, kind=kind, name=name.strip(), code=code or None)
     db.session.add(unit)
     db.session.flush()
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
@@ -155,7 +155,7 @@ def save_handling_unit(actor, data, unit=None):
         unit = HandlingUnit()
         db.session.add(unit)
     unit.name = data["name"].strip()
-    unit.kind = str(data["kind"])
+    unit.kind = data["kind"]
     unit.org_unit = data["org_unit"]
     unit.contact_name = data.get("contact_name") or None
     unit.contact_phone = data.get("contact_phone") or None

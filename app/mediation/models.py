@@ -1,153 +1,35 @@
 """Mediation studio models: studios, dispute cases, parties, mediators, sessions, agreements, follow-ups,
 attachments and the case timeline. Rules of the People's Mediation Law live in operations.py."""
 
-import enum
-from datetime import date
-from functools import lru_cache
+from datetime import date, timedelta
 
-from flask_babel import get_locale
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.i18n import lazy_gettext as _l
-from app.core.models import Building, OrgUnit, User, enum_check
+from app.core.enums import enum_column
+from app.core.models import Building, OrgUnit, User
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
-
-
-class TitledEnum(enum.StrEnum):
-    """A string enum whose members carry a translated title (``TITLES`` is set after the class)."""
-
-    @property
-    def title(self):
-        return self.TITLES[self]
-
-    @classmethod
-    def titles(cls):
-        """{value: title} in the current language, for lists that show a title on every row."""
-        return _translated_titles(cls, str(get_locale()))
-
-    @classmethod
-    def choices(cls):
-        return [(str(m), m.title) for m in cls]
-
-
-@lru_cache(maxsize=256)
-def _translated_titles(enum_class, _locale):
-    # the catalogs do not change while the process runs: one translation per title and language
-    return {str(member): str(member.title) for member in enum_class}
-
-
-class CaseSource(TitledEnum):
-    party_application = "party_application"
-    own_initiative = "own_initiative"
-    grid_report = "grid_report"
-    hotline_12345 = "hotline_12345"
-    police_referral = "police_referral"
-    court_referral = "court_referral"
-    government_assignment = "government_assignment"
-
-
-CaseSource.TITLES = {
-    CaseSource.party_application: _l("Party application"),
-    CaseSource.own_initiative: _l("Own initiative"),
-    CaseSource.grid_report: _l("Grid report"),
-    CaseSource.hotline_12345: _l("12345 hotline"),
-    CaseSource.police_referral: _l("Police referral"),
-    CaseSource.court_referral: _l("Court referral"),
-    CaseSource.government_assignment: _l("Government assignment"),
-}
-
-
-class DisputeCategory(TitledEnum):
-    marriage_family = "marriage_family"
-    neighbour = "neighbour"
-    housing_homestead = "housing_homestead"
-    contract = "contract"
-    production_business = "production_business"
-    damages = "damages"
-    forest_land = "forest_land"
-    land_requisition = "land_requisition"
-    environment = "environment"
-    labour = "labour"
-    consumer = "consumer"
-    medical = "medical"
-    traffic = "traffic"
-    property_management = "property_management"
-    other = "other"
-
-
-DisputeCategory.TITLES = {
-    DisputeCategory.marriage_family: _l("Marriage and family"),
-    DisputeCategory.neighbour: _l("Neighbours"),
-    DisputeCategory.housing_homestead: _l("Housing and homestead"),
-    DisputeCategory.contract: _l("Contract"),
-    DisputeCategory.production_business: _l("Production and business"),
-    DisputeCategory.damages: _l("Damages"),
-    DisputeCategory.forest_land: _l("Forest and land"),
-    DisputeCategory.land_requisition: _l("Land requisition and demolition"),
-    DisputeCategory.environment: _l("Environmental pollution"),
-    DisputeCategory.labour: _l("Labour dispute"),
-    DisputeCategory.consumer: _l("Consumer dispute"),
-    DisputeCategory.medical: _l("Medical dispute"),
-    DisputeCategory.traffic: _l("Road traffic"),
-    DisputeCategory.property_management: _l("Property management"),
-    DisputeCategory.other: _l("Other"),
-}
-
-
-class RiskLevel(TitledEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-
-
-RiskLevel.TITLES = {RiskLevel.low: _l("Low"), RiskLevel.medium: _l("Medium"), RiskLevel.high: _l("High")}
-
-
-class CaseStatus(TitledEnum):
-    registered = "registered"
-    accepted = "accepted"
-    declined = "declined"
-    referred = "referred"
-    in_mediation = "in_mediation"
-    agreement_reached = "agreement_reached"
-    ended = "ended"
-    withdrawn = "withdrawn"
-    followed_up = "followed_up"
-    archived = "archived"
-
-
-CaseStatus.TITLES = {
-    CaseStatus.registered: _l("Registered"),
-    CaseStatus.accepted: _l("Accepted"),
-    CaseStatus.declined: _l("Declined"),
-    CaseStatus.referred: _l("Referred out"),
-    CaseStatus.in_mediation: _l("In mediation"),
-    CaseStatus.agreement_reached: _l("Agreement reached"),
-    CaseStatus.ended: _l("Ended without agreement"),
-    CaseStatus.withdrawn: _l("Withdrawn"),
-    CaseStatus.followed_up: _l("Followed up"),
-    CaseStatus.archived: _l("Archived"),
-}
-
-# The only status changes there are. Everything else is refused.
-TRANSITIONS = {
-    CaseStatus.registered: {CaseStatus.accepted, CaseStatus.declined, CaseStatus.referred, CaseStatus.withdrawn},
-    CaseStatus.accepted: {CaseStatus.in_mediation, CaseStatus.referred, CaseStatus.withdrawn},
-    CaseStatus.in_mediation: {CaseStatus.agreement_reached, CaseStatus.ended, CaseStatus.withdrawn},
-    CaseStatus.agreement_reached: {CaseStatus.followed_up},
-    CaseStatus.followed_up: {CaseStatus.archived},
-    CaseStatus.declined: {CaseStatus.archived},
-    CaseStatus.referred: {CaseStatus.archived},
-    CaseStatus.ended: {CaseStatus.archived},
-    CaseStatus.withdrawn: {CaseStatus.archived},
-    CaseStatus.archived: set(),
-}
-OPEN_STATUSES = (CaseStatus.registered, CaseStatus.accepted, CaseStatus.in_mediation)
-# Statuses in which the one-month limit runs.
-RUNNING_STATUSES = (CaseStatus.accepted, CaseStatus.in_mediation)
-HELPER_STATUSES = (CaseStatus.registered, CaseStatus.accepted, CaseStatus.in_mediation, CaseStatus.agreement_reached)
+from app.mediation.enums import (  # noqa: F401  (the enums are part of the models' public names)
+    CLOSED_STATUSES,
+    HELPER_STATUSES,
+    OPEN_STATUSES,
+    RUNNING_STATUSES,
+    TRANSITIONS,
+    AgreementForm,
+    AttachmentKind,
+    CaseSource,
+    CaseStatus,
+    ConfirmationResult,
+    DisputeCategory,
+    FollowUpMethod,
+    HelperKind,
+    PartyRole,
+    Performance,
+    RiskLevel,
+    Satisfaction,
+    Sex,
+)
 
 
 def days_left(status, due_on, today):
@@ -167,10 +49,6 @@ class CaseSummary:
 
     __slots__ = ()
 
-    @property
-    def status_enum(self):
-        return CaseStatus(self.status)
-
     def days_left(self, today):
         return days_left(self.status, self.due_on, today)
 
@@ -188,118 +66,16 @@ class CaseSummary:
         first = next((p.name for p in self.parties if p.role == PartyRole.applicant), "")
         second = next((p.name for p in self.parties if p.role == PartyRole.respondent), "")
         return f"{first} — {second}" if first and second else first or second
-CLOSED_STATUSES = (CaseStatus.agreement_reached, CaseStatus.ended, CaseStatus.withdrawn, CaseStatus.followed_up,
-                   CaseStatus.declined, CaseStatus.referred, CaseStatus.archived)
 
 
-class PartyRole(TitledEnum):
-    applicant = "applicant"
-    respondent = "respondent"
-    other = "other"
-
-
-PartyRole.TITLES = {PartyRole.applicant: _l("Applicant"), PartyRole.respondent: _l("Respondent"),
-                    PartyRole.other: _l("Other party")}
-
-
-class Sex(TitledEnum):
-    male = "male"
-    female = "female"
-
-
-Sex.TITLES = {Sex.male: _l("Male"), Sex.female: _l("Female")}
-
-
-class HelperKind(TitledEnum):
-    co_mediator = "co_mediator"
-    legal_adviser = "legal_adviser"
-    psychologist = "psychologist"
-    police_officer = "police_officer"
-    expert = "expert"
-    other = "other"
-
-
-HelperKind.TITLES = {
-    HelperKind.co_mediator: _l("Co-mediator"),
-    HelperKind.legal_adviser: _l("Legal adviser"),
-    HelperKind.psychologist: _l("Psychologist"),
-    HelperKind.police_officer: _l("Police officer"),
-    HelperKind.expert: _l("Specialist"),
-    HelperKind.other: _l("Other helper"),
-}
-
-
-class AgreementForm(TitledEnum):
-    written = "written"
-    oral = "oral"
-
-
-AgreementForm.TITLES = {AgreementForm.written: _l("Written agreement"), AgreementForm.oral: _l("Oral agreement")}
-
-
-class ConfirmationResult(TitledEnum):
-    pending = "pending"
-    confirmed = "confirmed"
-    rejected = "rejected"
-
-
-ConfirmationResult.TITLES = {ConfirmationResult.pending: _l("Waiting for the court"),
-                             ConfirmationResult.confirmed: _l("Confirmed by the court"),
-                             ConfirmationResult.rejected: _l("Not confirmed by the court")}
-
-
-class FollowUpMethod(TitledEnum):
-    phone = "phone"
-    doorstep = "doorstep"
-
-
-FollowUpMethod.TITLES = {FollowUpMethod.phone: _l("By phone"), FollowUpMethod.doorstep: _l("Door-step visit")}
-
-
-class Performance(TitledEnum):
-    performed = "performed"
-    partly = "partly"
-    not_performed = "not_performed"
-
-
-Performance.TITLES = {Performance.performed: _l("Performed"), Performance.partly: _l("Partly performed"),
-                      Performance.not_performed: _l("Not performed")}
-
-
-class Satisfaction(TitledEnum):
-    satisfied = "satisfied"
-    basically_satisfied = "basically_satisfied"
-    unsatisfied = "unsatisfied"
-
-
-Satisfaction.TITLES = {Satisfaction.satisfied: _l("Satisfied"),
-                       Satisfaction.basically_satisfied: _l("Basically satisfied"),
-                       Satisfaction.unsatisfied: _l("Unsatisfied")}
-
-
-class AttachmentKind(TitledEnum):
-    photo = "photo"
-    evidence = "evidence"
-    receipt = "receipt"
-    party_id = "party_id"
-    power_of_attorney = "power_of_attorney"
-    investigation = "investigation"
-    signed_agreement = "signed_agreement"
-    court_papers = "court_papers"
-    other = "other"
-
-
-AttachmentKind.TITLES = {
-    AttachmentKind.photo: _l("Photo"),
-    AttachmentKind.evidence: _l("Evidence"),
-    AttachmentKind.receipt: _l("Performance receipt"),
-    AttachmentKind.party_id: _l("Copy of a party's ID"),
-    AttachmentKind.power_of_attorney: _l("Power of attorney"),
-    AttachmentKind.investigation: _l("Investigation record"),
-    AttachmentKind.signed_agreement: _l("Signed agreement (scan)"),
-    AttachmentKind.court_papers: _l("Court confirmation papers"),
-    AttachmentKind.other: _l("Other document"),
-}
+def state_columns(status, columns, name, after=("archived",)):
+    """CHECK constraints tying a status to the columns it sets, in both directions: in ``status`` every one of
+    ``columns`` is set; any of them set means the case is in ``status`` or one of the statuses ``after`` it."""
+    statuses = ", ".join(f"'{s}'" for s in (status, *after))
+    all_set = " AND ".join(f"{c} IS NOT NULL" for c in columns)
+    none_set = " AND ".join(f"{c} IS NULL" for c in columns)
+    return (CheckConstraint(f"(status != '{status}') OR ({all_set})", name=f"{name}_has_columns"),
+            CheckConstraint(f"({none_set}) OR (status IN ({statuses}))", name=f"{name}_columns_mean_status"))
 
 
 class Studio(db.Model):
@@ -337,15 +113,19 @@ class Case(CaseSummary, db.Model):
     __tablename__ = "mediation_cases"
     __table_args__ = (
         UniqueConstraint("studio_id", "year", "seq"),
-        enum_check("status", "status", CaseStatus),
-        enum_check("source", "source", CaseSource),
-        enum_check("category", "category", DisputeCategory),
-        enum_check("risk_level", "risk_level", RiskLevel),
-        CheckConstraint("(status != 'archived') OR (archived_at IS NOT NULL)", name="archived_has_time"),
-        CheckConstraint("(status != 'declined') OR (decline_reason IS NOT NULL)", name="declined_has_reason"),
-        CheckConstraint("(status != 'referred') OR (referred_to IS NOT NULL)", name="referred_has_target"),
+        # Each ending is tied to what it needs, both ways: a status has its columns set, and a column set
+        # means the case went through that status (it may be archived since).
+        *state_columns("archived", ("archived_at", "archived_by_id", "file_number", "retention_until"),
+                       "archived", after=()),
+        *state_columns("declined", ("decline_reason",), "declined"),
+        *state_columns("referred", ("referred_to",), "referred"),
+        *state_columns("ended", ("end_reason", "other_routes"), "ended"),
+        *state_columns("withdrawn", ("withdraw_reason",), "withdrawn"),
         CheckConstraint("(accepted_on IS NULL) OR (presiding_mediator_id IS NOT NULL)",
                         name="accepted_has_mediator"),
+        CheckConstraint("(status NOT IN ('accepted', 'in_mediation', 'agreement_reached', 'ended', 'followed_up'))"
+                        " OR (accepted_on IS NOT NULL AND due_on IS NOT NULL)", name="accepted_has_dates"),
+        CheckConstraint("extended = (extension_reason IS NOT NULL)", name="extended_has_reason"),
         Index("ix_mediation_cases_status_due", "status", "due_on"),
         Index("ix_mediation_cases_status_id", "status", "id"),
         Index("ix_mediation_cases_presiding_due", "presiding_mediator_id", "due_on"),
@@ -368,13 +148,13 @@ class Case(CaseSummary, db.Model):
     room: Mapped[str | None] = mapped_column(String(30))
     address: Mapped[str | None] = mapped_column(String(200), index=True)
 
-    source: Mapped[str] = mapped_column(String(32))
-    category: Mapped[str] = mapped_column(String(32), index=True)
+    source: Mapped[CaseSource] = enum_column(CaseSource, "source", 32)
+    category: Mapped[DisputeCategory] = enum_column(DisputeCategory, "category", 32, index=True)
     summary: Mapped[str] = mapped_column(Text)
     requests: Mapped[str | None] = mapped_column(Text)
-    risk_level: Mapped[str] = mapped_column(String(8), default="low")
+    risk_level: Mapped[RiskLevel] = enum_column(RiskLevel, "risk_level", 8, default=RiskLevel.low)
     may_escalate: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(24), default="registered", index=True)
+    status: Mapped[CaseStatus] = enum_column(CaseStatus, "status", 24, default=CaseStatus.registered, index=True)
 
     occurred_on: Mapped[date | None] = mapped_column(Date)
     registered_on: Mapped[date] = mapped_column(Date)
@@ -435,18 +215,6 @@ class Case(CaseSummary, db.Model):
         return f"<Case {self.id} {self.number} {self.status}>"
 
     @property
-    def source_enum(self):
-        return CaseSource(self.source)
-
-    @property
-    def category_enum(self):
-        return DisputeCategory(self.category)
-
-    @property
-    def risk_enum(self):
-        return RiskLevel(self.risk_level)
-
-    @property
     def is_read_only(self):
         return self.status == CaseStatus.archived
 
@@ -457,7 +225,7 @@ class Case(CaseSummary, db.Model):
         return self.status in HELPER_STATUSES
 
     def allows(self, status):
-        return CaseStatus(status) in TRANSITIONS[self.status_enum]
+        return CaseStatus(status) in TRANSITIONS[self.status]
 
     def parties_with_role(self, role):
         return [p for p in self.parties if p.role == role]
@@ -524,14 +292,14 @@ class Party(db.Model):
     """A party of a case (当事人)."""
 
     __tablename__ = "mediation_parties"
-    __table_args__ = (enum_check("role", "role", PartyRole), Index("ix_mediation_parties_name", "name"))
+    __table_args__ = (Index("ix_mediation_parties_name", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[PartyRole] = enum_column(PartyRole, "role", 16)
     name: Mapped[str] = mapped_column(String(60))
-    sex: Mapped[str | None] = mapped_column(String(8))
+    sex: Mapped[Sex | None] = enum_column(Sex, "sex", 8)
     phone: Mapped[str | None] = mapped_column(String(11), index=True)
     id_number: Mapped[str | None] = mapped_column(String(18))
     address: Mapped[str | None] = mapped_column(String(200), index=True)
@@ -541,14 +309,6 @@ class Party(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="parties")
     building: Mapped[Building | None] = relationship()
-
-    @property
-    def role_enum(self):
-        return PartyRole(self.role)
-
-    @property
-    def sex_enum(self):
-        return Sex(self.sex) if self.sex else None
 
     @property
     def masked_phone(self):
@@ -571,11 +331,10 @@ class CaseHelper(db.Model):
     """A co-mediator or an invited specialist on a case."""
 
     __tablename__ = "mediation_case_helpers"
-    __table_args__ = (enum_check("kind", "kind", HelperKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[HelperKind] = enum_column(HelperKind, "kind", 24)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     organisation: Mapped[str | None] = mapped_column(String(120))
@@ -583,10 +342,6 @@ class CaseHelper(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="helpers")
     user: Mapped[User | None] = relationship()
-
-    @property
-    def kind_enum(self):
-        return HelperKind(self.kind)
 
 
 class Recusal(db.Model):
@@ -635,8 +390,11 @@ class Agreement(db.Model):
 
     __tablename__ = "mediation_agreements"
     __table_args__ = (
-        enum_check("form", "form", AgreementForm),
         CheckConstraint("(form != 'oral') OR (oral_note IS NOT NULL)", name="oral_has_note"),
+        CheckConstraint("(confirmation_result IS NULL) = (confirmation_applied_on IS NULL)",
+                        name="confirmation_has_application"),
+        CheckConstraint("(confirmation_result_on IS NULL) OR (confirmation_result != 'pending')",
+                        name="confirmation_result_has_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -644,7 +402,7 @@ class Agreement(db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
     case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), unique=True)
-    form: Mapped[str] = mapped_column(String(8))
+    form: Mapped[AgreementForm] = enum_column(AgreementForm, "form", 8)
     concluded_on: Mapped[date] = mapped_column(Date)
     facts: Mapped[str] = mapped_column(Text)
     issues: Mapped[str] = mapped_column(Text)
@@ -656,20 +414,13 @@ class Agreement(db.Model):
     oral_note: Mapped[str | None] = mapped_column(Text)
     confirmation_applied_on: Mapped[date | None] = mapped_column(Date)
     confirmation_court: Mapped[str | None] = mapped_column(String(120))
-    confirmation_result: Mapped[str | None] = mapped_column(String(16))
+    confirmation_result: Mapped[ConfirmationResult | None] = enum_column(ConfirmationResult,
+                                                                         "confirmation_result", 16)
     confirmation_result_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="agreement")
-
-    @property
-    def form_enum(self):
-        return AgreementForm(self.form)
-
-    @property
-    def confirmation_result_enum(self):
-        return ConfirmationResult(self.confirmation_result) if self.confirmation_result else None
 
     @property
     def copies(self):
@@ -678,8 +429,6 @@ class Agreement(db.Model):
 
     def confirmation_deadline(self):
         """Parties may apply for judicial confirmation within 30 days after the agreement takes effect."""
-        from datetime import timedelta
-
         return self.concluded_on + timedelta(days=30)
 
 
@@ -687,17 +436,22 @@ class FollowUp(db.Model):
     """A follow-up visit (回访): scheduled after an agreement, recorded when done."""
 
     __tablename__ = "mediation_follow_ups"
-    __table_args__ = (Index("ix_mediation_follow_ups_due", "done_on", "due_on"),)
+    __table_args__ = (
+        Index("ix_mediation_follow_ups_due", "done_on", "due_on"),
+        # a visit is either due (nothing recorded) or done (method and performance recorded)
+        CheckConstraint("(done_on IS NULL) = (method IS NULL) AND (done_on IS NULL) = (performance IS NULL)",
+                        name="done_has_result"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     due_on: Mapped[date] = mapped_column(Date)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     done_on: Mapped[date | None] = mapped_column(Date)
-    method: Mapped[str | None] = mapped_column(String(16))
-    performance: Mapped[str | None] = mapped_column(String(16))
-    applicant_satisfaction: Mapped[str | None] = mapped_column(String(24))
-    respondent_satisfaction: Mapped[str | None] = mapped_column(String(24))
+    method: Mapped[FollowUpMethod | None] = enum_column(FollowUpMethod, "method", 16)
+    performance: Mapped[Performance | None] = enum_column(Performance, "performance", 16)
+    applicant_satisfaction: Mapped[Satisfaction | None] = enum_column(Satisfaction, "applicant_satisfaction", 24)
+    respondent_satisfaction: Mapped[Satisfaction | None] = enum_column(Satisfaction, "respondent_satisfaction", 24)
     flare_up: Mapped[bool] = mapped_column(default=False)
     lawsuit: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str | None] = mapped_column(Text)
@@ -710,20 +464,15 @@ class FollowUp(db.Model):
     def is_overdue(self, today):
         return self.done_on is None and self.due_on < today
 
-    @property
-    def performance_enum(self):
-        return Performance(self.performance) if self.performance else None
-
 
 class Attachment(db.Model):
     """A file kept with a case: photos of the leak, receipts, the signed agreement scan ..."""
 
     __tablename__ = "mediation_attachments"
-    __table_args__ = (enum_check("kind", "kind", AttachmentKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[AttachmentKind] = enum_column(AttachmentKind, "kind", 24)
     title: Mapped[str | None] = mapped_column(String(120))
     filename: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
@@ -734,10 +483,6 @@ class Attachment(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User | None] = relationship()
-
-    @property
-    def kind_enum(self):
-        return AttachmentKind(self.kind)
 
 
 class CaseEvent(db.Model):
@@ -750,8 +495,8 @@ class CaseEvent(db.Model):
     at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(40))
-    from_status: Mapped[str | None] = mapped_column(String(24))
-    to_status: Mapped[str | None] = mapped_column(String(24))
+    from_status: Mapped[CaseStatus | None] = enum_column(CaseStatus, "from_status", 24)
+    to_status: Mapped[CaseStatus | None] = enum_column(CaseStatus, "to_status", 24)
     summary: Mapped[str] = mapped_column(Text, default="")
 
     case: Mapped[Case] = relationship(back_populates="events")

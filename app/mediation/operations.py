@@ -38,13 +38,14 @@ from app.mediation.models import (
     CaseHelper,
     CaseStatus,
     CaseSummary,
+    ConfirmationResult,
     FollowUp,
     HelperKind,
     MediationSession,
     Party,
     PartyRole,
-    Performance,
     Recusal,
+    RiskLevel,
     Studio,
     mask,
 )
@@ -133,14 +134,14 @@ def require_transition(case, to_status):
         raise InvalidTransition(_("This case is archived and can no longer be changed."))
     if not case.allows(to_status):
         raise InvalidTransition(
-            _("%(reason)s This case is %(status)s.", reason=STATUS_REFUSALS[to_status], status=case.status_enum.title))
+            _("%(reason)s This case is %(status)s.", reason=STATUS_REFUSALS[to_status], status=case.status.title))
 
 
 def transition(case, to_status, actor, kind, summary="", data=None):
     require_transition(case, to_status)
     before = case.status
-    case.status = str(to_status)
-    record_event(case, actor, kind, summary, from_status=before, to_status=str(to_status), data=data)
+    case.status = to_status = CaseStatus(to_status)
+    record_event(case, actor, kind, summary, from_status=before, to_status=to_status, data=data)
     db.session.flush()
 
 
@@ -181,9 +182,9 @@ def register_case(actor, community, data, parties, referred_by=None):
         case = Case(
             studio=studio, year=year, seq=seq, number=studio.format_number(year, seq), org_unit=community,
             grid=grid, building=building, room=data.get("room") or None, address=data.get("address") or None,
-            source=str(data["source"]), category=str(data["category"]), summary=data["summary"],
-            requests=data.get("requests") or None, risk_level=str(data.get("risk_level") or "low"),
-            may_escalate=bool(data.get("may_escalate")), status=str(CaseStatus.registered),
+            source=data["source"], category=data["category"], summary=data["summary"],
+            requests=data.get("requests") or None, risk_level=data.get("risk_level") or RiskLevel.low,
+            may_escalate=bool(data.get("may_escalate")), status=CaseStatus.registered,
             occurred_on=occurred_on, registered_on=registered_on, registered_by_id=getattr(actor, "id", None),
             referred_by_id=getattr(referred_by, "id", None),
         )
@@ -201,7 +202,7 @@ def register_case(actor, community, data, parties, referred_by=None):
                 raise
             continue
         break
-    record_event(case, actor, "registered", _("Case registered"), to_status=str(CaseStatus.registered),
+    record_event(case, actor, "registered", _("Case registered"), to_status=CaseStatus.registered,
                  data={"parties": len(parties), "source": case.source, "category": case.category})
     db.session.flush()
     return case
@@ -375,7 +376,7 @@ def withdraw_case(actor, case, reason):
 def _notify_referrer(case, actor):
     if case.referred_by is not None and case.referred_by_id != getattr(actor, "id", None):
         core_ops.notify(case.referred_by, _l("The case you reported (%(number)s) is now: %(status)s",
-                                             number=case.number, status=case.status_enum.title),
+                                             number=case.number, status=case.status.title),
                         f"/mediation/cases/{case.id}/status")
 
 
@@ -454,7 +455,7 @@ def add_helper(actor, case, kind, user=None, name=None, organisation=None):
         raise DomainError(_("%(name)s is already on this case.", name=user.name), field="user_id")
     if user is None and not name:
         raise DomainError(_("Enter the name of the person invited."), field="name")
-    helper = CaseHelper(case=case, kind=str(kind), user=user, name=user.name if user else name,
+    helper = CaseHelper(case=case, kind=kind, user=user, name=user.name if user else name,
                         organisation=organisation or None)
     db.session.add(helper)
     record_event(case, actor, "helper_added", _("%(kind)s %(name)s joined the case", kind=kind.title,
@@ -537,12 +538,12 @@ def record_agreement(actor, case, data):
                           field="performance_deadline")
     fields = ("facts", "issues", "responsibilities", "terms", "performance_method", "performance_place",
               "performance_deadline", "oral_note")
-    agreement = Agreement(case=case, form=str(form), concluded_on=concluded_on, created_by_id=actor.id,
+    agreement = Agreement(case=case, form=form, concluded_on=concluded_on, created_by_id=actor.id,
                           **{k: data.get(k) or None for k in fields})
     db.session.add(agreement)
     case.closed_on = concluded_on
     transition(case, CaseStatus.agreement_reached, actor, "agreement_reached",
-               _("%(form)s concluded", form=form.title), {"form": str(form)})
+               _("%(form)s concluded", form=form.title), {"form": form.value})
     schedule_follow_up(actor, case, concluded_on + timedelta(days=case.studio.follow_up_days))
     _notify_referrer(case, actor)
     return agreement
@@ -611,26 +612,20 @@ def record_confirmation(actor, agreement, data):
     if applied_on > agreement.confirmation_deadline():
         raise DomainError(_("The 30 days for applying to the court ended on %(date)s.",
                             date=agreement.confirmation_deadline().isoformat()), field="applied_on")
-    result = data.get("result") or "pending"
+    result = ConfirmationResult.coerce(data.get("result")) or ConfirmationResult.pending
     result_on = data.get("result_on")
-    if result != "pending" and result_on is None:
+    if result != ConfirmationResult.pending and result_on is None:
         raise DomainError(_("Enter the date of the court's decision."), field="result_on")
     if result_on and result_on < applied_on:
         raise DomainError(_("The decision cannot be before the application."), field="result_on")
     agreement.confirmation_applied_on = applied_on
     agreement.confirmation_court = data["court"]
     agreement.confirmation_result = result
-    agreement.confirmation_result_on = result_on if result != "pending" else None
+    agreement.confirmation_result_on = result_on if result != ConfirmationResult.pending else None
     record_event(case, actor, "judicial_confirmation",
                  _("Judicial confirmation at %(court)s: %(result)s", court=data["court"],
-                   result=_confirmation_title(result)))
+                   result=result.title))
     db.session.flush()
-
-
-def _confirmation_title(result):
-    from app.mediation.models import ConfirmationResult
-
-    return ConfirmationResult(result).title
 
 
 def record_follow_up(actor, follow_up, data):
@@ -649,7 +644,7 @@ def record_follow_up(actor, follow_up, data):
     follow_up.flare_up = bool(data.get("flare_up"))
     follow_up.lawsuit = bool(data.get("lawsuit"))
     follow_up.done_by_id = actor.id
-    summary = _("Follow-up visit: %(performance)s", performance=Performance(follow_up.performance).title)
+    summary = _("Follow-up visit: %(performance)s", performance=follow_up.performance.title)
     if case.status == CaseStatus.agreement_reached:
         transition(case, CaseStatus.followed_up, actor, "followed_up", summary, {"performance": follow_up.performance})
     else:
@@ -706,7 +701,7 @@ def add_attachment(actor, case, kind, file_storage, title=None):
         fh.write(data)
     db.session.info.setdefault(NEW_FILES, []).append(path)  # removed again if the change is not committed
     filename = re.sub(r"[\\/\x00-\x1f]", "_", file_storage.filename or "file")[-200:]
-    attachment = Attachment(case=case, kind=str(kind), title=title or None, filename=filename,
+    attachment = Attachment(case=case, kind=kind, title=title or None, filename=filename,
                             stored_name=stored_name, content_type=content_type, size=len(data),
                             uploaded_by_id=actor.id)
     db.session.add(attachment)

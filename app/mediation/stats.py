@@ -139,14 +139,14 @@ def compute_figures(user, date_from=None, date_to=None):
     a ``closed_on`` (a float, ``None`` when there is none).
     """
     has_agreement = Agreement.id.is_not(None)
-    ended = or_(Case.status == str(CaseStatus.ended),
-                and_(Case.status == str(CaseStatus.archived), Case.end_reason.is_not(None)))
+    ended = or_(Case.status == CaseStatus.ended,
+                and_(Case.status == CaseStatus.archived, Case.end_reason.is_not(None)))
     totals = db.session.execute(_in_period(
         select(
             func.count(Case.id).label("total"),
             func.count(Agreement.id).label("agreements"),
-            _count_if(Agreement.form == str(AgreementForm.written)).label("written"),
-            _count_if(Agreement.form == str(AgreementForm.oral)).label("oral"),
+            _count_if(Agreement.form == AgreementForm.written).label("written"),
+            _count_if(Agreement.form == AgreementForm.oral).label("oral"),
             _count_if(or_(has_agreement, ended)).label("finished"),
             _count_if(Case.status.not_in([str(s) for s in OPEN_STATUSES])).label("closed"),
             func.count(Case.closed_on).label("with_closed_on"),

@@ -168,7 +168,7 @@ def new_case():
     prepare_case_form(form, community)
     if request.method == "POST" and "add_party" in request.form:
         if len(form.parties) < form.parties.max_entries:
-            form.parties.append_entry({"role": str(PartyRole.other)})
+            form.parties.append_entry({"role": PartyRole.other})
             form.parties[-1].form.building_id.choices = form.building_id.choices
         else:
             flash(_("A case can have at most %(n)s parties.", n=form.parties.max_entries), "error")
@@ -564,7 +564,7 @@ def archive(case_id):
 def oral_agreements():
     """The oral-agreement register (口头协议登记): every oral agreement with the mediator's note."""
     query = (scope_query(select(Agreement).join(Case), Case.org_unit_id)
-             .where(Agreement.form == str(AgreementForm.oral))
+             .where(Agreement.form == AgreementForm.oral)
              .options(selectinload(Agreement.case).selectinload(Case.parties),
                       selectinload(Agreement.case).selectinload(Case.presiding_mediator))
              .order_by(Agreement.concluded_on.desc(), Agreement.id.desc()))
