@@ -2,7 +2,8 @@
 
 Settings are classes; every value can be overridden by an environment variable of the same name
 (``DATABASE_URL``, ``SECRET_KEY``, ``REDIS_URL``, ``LINLI_LANGUAGE``, ``UPLOAD_FOLDER``,
-``MAX_CONTENT_LENGTH``, ``SESSION_COOKIE_SECURE``).
+``MAX_CONTENT_LENGTH``, ``STORAGE_URL``, ``S3_ENDPOINT_URL``, ``S3_REGION``, ``UPLOAD_MAX_PIXELS``,
+``SESSION_COOKIE_SECURE``).
 """
 
 import os
@@ -55,6 +56,16 @@ class Config:
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_PATH / "uploads"))
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # Where uploads are kept (app.core.storage): unset, the local folder UPLOAD_FOLDER; "s3://bucket/prefix",
+    # an S3-compatible store shared by every app server. Credentials: AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY in the app's config if set there, else boto3's own lookup (environment, files, role).
+    STORAGE_URL = os.environ.get("STORAGE_URL")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")  # unset for AWS itself
+    S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+    # "auto" (boto3 decides), "path" (MinIO and most self-hosted stores) or "virtual" (Aliyun OSS, Tencent COS)
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "auto")
+    # Larger images are refused from their header, before they are decoded.
+    UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 40_000_000)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
