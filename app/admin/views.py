@@ -16,12 +16,13 @@ from app.admin.forms import (
     UnitForm,
     UserForm,
 )
-from app.core import operations, permissions
+from app.core import operations, queries
 from app.core.forms import apply_domain_error, choices
 from app.core.i18n import gettext as _
 from app.core.models import AuditEntry, Building, HandlingUnit, OrgUnit, UnitKind, User
 from app.core.pagination import paginate
-from app.core.permissions import admin_required, scope_query
+from app.core.permissions import admin_required
+from app.core.queries import scope_query
 from app.extensions import db
 
 bp = Blueprint("admin", __name__)
@@ -67,7 +68,7 @@ def units():
     units = visible_units()
     counts = dict(db.session.execute(
         select(Building.grid_id, db.func.count(Building.id))
-        .where(Building.grid_id.in_(permissions.visible_unit_ids(current_user)))
+        .where(Building.grid_id.in_(queries.visible_unit_ids(current_user)))
         .group_by(Building.grid_id)).all())
     return render_template("admin/units.html", units=units, building_counts=counts,
                            base_depth=current_user.org_unit.depth)
@@ -191,7 +192,7 @@ def prepare_user_form(form):
     form.org_unit_id.choices = unit_choices()
     hu_query = scope_query(select(HandlingUnit), HandlingUnit.org_unit_id).order_by(HandlingUnit.name)
     form.handling_unit_id.choices = choices([(0, _("(none)"))] + [(u.id, u.name) for u in db.session.scalars(hu_query)])
-    building_query = (select(Building).where(Building.grid_id.in_(permissions.visible_unit_ids(current_user)))
+    building_query = (select(Building).where(Building.grid_id.in_(queries.visible_unit_ids(current_user)))
                       .options(selectinload(Building.grid)).order_by(Building.grid_id, Building.id))
     form.home_building_id.choices = choices([(0, _("(none)"))] + [(b.id, f"{b.grid.name} {b.name}")
                                                                   for b in db.session.scalars(building_query)])
@@ -290,7 +291,7 @@ def audit():
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     # Entries about what the admin may see: actors inside the admin's scope, and system entries.
     query = query.outerjoin(AuditEntry.actor).options(contains_eager(AuditEntry.actor)).where(
-        or_(AuditEntry.actor_id.is_(None), User.org_unit_id.in_(permissions.visible_unit_ids(current_user))))
+        or_(AuditEntry.actor_id.is_(None), User.org_unit_id.in_(queries.visible_unit_ids(current_user))))
     if form.validate():
         if form.action.data:
             query = query.where(AuditEntry.action.like(f"{form.action.data}%"))

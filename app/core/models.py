@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, bindpa
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, query_expression, relationship, with_expression
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core import permissions
 from app.core.enums import TitledEnum, enum_column
 from app.core.i18n import lazy_gettext as _l
 from app.core.roles import Role
@@ -96,8 +97,6 @@ class OrgUnit(db.Model):
         return " / ".join(reversed(names))
 
     def can_edit(self, user):
-        from app.core import permissions
-
         return permissions.is_admin(user) and permissions.unit_in_scope(user, self)
 
 
@@ -222,8 +221,6 @@ class User(UserMixin, db.Model):
         return self.org_unit.community if self.org_unit else None
 
     def can_edit(self, user):
-        from app.core import permissions
-
         return permissions.is_admin(user) and permissions.unit_in_scope(user, self.org_unit)
 
 

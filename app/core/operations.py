@@ -22,6 +22,21 @@ class DomainError(Exception):
         self.field = field
 
 
+UNCHECKED = object()  # no form version to check: the caller is the code itself, not a form
+
+
+class ChangedMeanwhile(DomainError):
+    """A form was filled in on a version of the record that somebody else has changed since."""
+
+
+def check_version(record, version):
+    """Refuse a change made on an older version of ``record`` (the version its form was filled in on; a form
+    that sends none is refused too)."""
+    if version is not UNCHECKED and str(version) != str(record.version):
+        raise ChangedMeanwhile(_("Somebody else changed this after you opened the form, so it was not saved. "
+                                 "What you typed is kept below: compare it with the case page, then save again."))
+
+
 # --- audit log -------------------------------------------------------------------------------
 
 

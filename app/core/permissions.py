@@ -1,13 +1,12 @@
-"""Named access rules, used by views (403), templates (show or hide) and list queries alike.
-
-Every blueprint builds on these; nobody writes an access check by hand.
-"""
+"""Named access rules about people, used by views (403), templates (show or hide) and models' can_<verb>()
+alike. Every blueprint builds on these; nobody writes an access check by hand. This module imports no model:
+models import it (their can_<verb>() methods are built from these rules); the list queries that scope rows to
+what a user may see are in app.core.queries."""
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.core.roles import Role
 
@@ -39,23 +38,6 @@ def same_community(user, unit):
 
 def same_grid(user, unit):
     return is_authenticated(user) and unit is not None and user.org_unit.kind == "grid" and user.org_unit.contains(unit)
-
-
-def visible_unit_ids(user):
-    """A subquery of the ids of every org unit the user may see (their unit and all under it)."""
-    from app.core.models import OrgUnit
-
-    if not is_authenticated(user):
-        return select(OrgUnit.id).where(False)
-    from app.core.queries import prefix_match
-
-    return select(OrgUnit.id).where(prefix_match(OrgUnit.path, user.org_unit.path))
-
-
-def scope_query(query, unit_column, user=None):
-    """Limit a select() to rows whose ``unit_column`` lies in what ``user`` may see."""
-    user = current_user if user is None else user
-    return query.where(unit_column.in_(visible_unit_ids(user)))
 
 
 def require(rule, *args):

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core import permissions
 from app.core.enums import enum_column
 from app.core.models import Building, OrgUnit, User
+from app.core.roles import Role
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
 from app.mediation.enums import (  # noqa: F401  (the enums are part of the models' public names)
@@ -101,10 +103,7 @@ class Studio(db.Model):
         return self.number_format.format(prefix=self.number_prefix, year=year, seq=seq)
 
     def can_edit(self, user):
-        from app.core import permissions
-
-        return (permissions.has_role(user, "admin", "mediator")
-                and permissions.unit_in_scope(user, self.org_unit))
+        return permissions.has_role(user, Role.admin, Role.mediator) and permissions.unit_in_scope(user, self.org_unit)
 
 
 class Case(CaseSummary, db.Model):
@@ -251,41 +250,102 @@ class Case(CaseSummary, db.Model):
         return ids
 
     def is_case_mediator(self, user):
-        return getattr(user, "is_authenticated", False) and user.id in self.mediator_ids()
+        return permissions.is_authenticated(user) and user.id in self.mediator_ids()
 
     def can_view(self, user):
         """Studio staff in scope see the case page (with masked numbers unless can_see_private)."""
-        from app.core import permissions
-
-        return permissions.has_role(user, "admin", "mediator") and permissions.unit_in_scope(user, self.org_unit)
+        return permissions.has_role(user, Role.admin, Role.mediator) and permissions.unit_in_scope(user, self.org_unit)
 
     def can_view_status(self, user):
         """The grid worker who referred the case sees its status only."""
-        return self.can_view(user) or (
-            getattr(user, "is_authenticated", False) and self.referred_by_id == user.id)
+        return self.can_view(user) or (permissions.is_authenticated(user) and self.referred_by_id == user.id)
 
     def can_see_private(self, user):
         """Full phone and ID numbers: the case's own mediators and admins."""
-        from app.core import permissions
-
         return self.can_view(user) and (permissions.is_admin(user) or self.is_case_mediator(user))
 
-    def can_manage(self, user):
-        """Accept, decline, refer: any mediator of the studio (or an admin) while the case is registered;
-        afterwards only the case's mediators and admins."""
-        from app.core import permissions
+    # Each action is a can_<verb>(user, check_state=True), after Indico: the view asks it with
+    # check_state=False (may this person do this to this case at all? else 403) and lets the operation
+    # refuse a state with its own message; a template asks it with the state (is the button shown now?).
 
+    def can_manage(self, user):
+        """The first decisions (accept, decline, refer) and a withdrawal: any mediator of the studio (or an
+        admin) while the case is registered; afterwards only the case's mediators and admins."""
         if not self.can_view(user) or self.is_read_only:
             return False
-        if permissions.is_admin(user) or self.is_case_mediator(user):
-            return True
-        return self.status == CaseStatus.registered
+        return permissions.is_admin(user) or self.is_case_mediator(user) or self.status == CaseStatus.registered
 
     def can_edit(self, user):
-        from app.core import permissions
-
+        """Everything else that changes the case: its own mediators and admins, until it is archived."""
         return (self.can_view(user) and not self.is_read_only
                 and (permissions.is_admin(user) or self.is_case_mediator(user)))
+
+    def can_accept(self, user, check_state=True):
+        return self.can_manage(user) and (not check_state or self.allows(CaseStatus.accepted))
+
+    def can_decline(self, user, check_state=True):
+        return self.can_manage(user) and (not check_state or self.allows(CaseStatus.declined))
+
+    def can_refer(self, user, check_state=True):
+        return self.can_manage(user) and (not check_state or self.allows(CaseStatus.referred))
+
+    def can_withdraw(self, user, check_state=True):
+        return self.can_manage(user) and (not check_state or self.allows(CaseStatus.withdrawn))
+
+    @property
+    def is_running(self):
+        """Accepted or in mediation: the one-month limit runs, sessions are held."""
+        return self.status in RUNNING_STATUSES
+
+    def can_give_rights_notice(self, user, check_state=True):
+        return self.can_edit(user) and (not check_state or (self.is_running and self.rights_notice_on is None))
+
+    def can_record_session(self, user, check_state=True):
+        return self.can_edit(user) and (not check_state or (self.is_running and self.rights_notice_on is not None))
+
+    def can_extend(self, user, check_state=True):
+        return self.can_edit(user) and (not check_state or self.is_running)
+
+    def can_add_helper(self, user, check_state=True):
+        return self.can_edit(user) and (not check_state or self.takes_helpers)
+
+    def can_recuse(self, user, check_state=True):
+        return self.can_edit(user) and (not check_state or self.is_running)
+
+    def can_record_agreement(self, user, check_state=True):
+        return self.can_edit(user) and (not check_state or (
+            self.agreement is None and self.allows(CaseStatus.agreement_reached) and bool(self.sessions)))
+
+    def can_correct_agreement(self, user, check_state=True):
+        return self.can_edit(user) and (not check_state or (
+            self.agreement is not None and self.status == CaseStatus.agreement_reached))
+
+    def can_confirm_judicially(self, user, check_state=True):
+        """Record the application for judicial confirmation and the court's result (written agreements)."""
+        return self.can_edit(user) and (not check_state or self.has_written_agreement)
+
+    def can_end(self, user, check_state=True):
+        return self.can_edit(user) and (not check_state or self.allows(CaseStatus.ended))
+
+    def can_record_follow_up(self, user, visit=None, check_state=True):
+        return self.can_edit(user) and (not check_state or (
+            self.status in (CaseStatus.agreement_reached, CaseStatus.followed_up)
+            and (visit is None or visit.done_on is None)))
+
+    def can_attach(self, user, check_state=True):
+        return self.can_edit(user)
+
+    def can_archive(self, user, check_state=True):
+        return self.can_edit(user) and (not check_state or self.allows(CaseStatus.archived))
+
+    @property
+    def has_written_agreement(self):
+        return self.agreement is not None and self.agreement.form == AgreementForm.written
+
+    @property
+    def confirmation_window_open(self):
+        """A written agreement without an application for judicial confirmation, on a case still kept open."""
+        return self.has_written_agreement and not self.agreement.confirmation_applied_on and not self.is_read_only
 
 
 class Party(db.Model):

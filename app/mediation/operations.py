@@ -20,10 +20,9 @@ from app.core import operations as core_ops
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
 from app.core.models import COMMUNITY_KINDS, OrgUnit, User, UserRole
-from app.core.operations import DomainError
+from app.core.operations import UNCHECKED, DomainError, check_version
 from app.core.pagination import Page
-from app.core.permissions import scope_query
-from app.core.queries import prefix_match
+from app.core.queries import prefix_match, scope_query
 from app.core.types import as_local, local_today, utcnow
 from app.extensions import db
 from app.mediation.models import (
@@ -58,8 +57,9 @@ class InvalidTransition(DomainError):
 # --- studio and numbers ----------------------------------------------------------------------
 
 
-def studio_for(community):
-    """The community's studio, created with sensible defaults the first time it is needed."""
+def studio_for(community, create=True):
+    """The community's studio, created with sensible defaults the first time it is needed. With
+    ``create=False`` a studio that does not exist yet is returned with its defaults but not added."""
     studio = db.session.scalar(select(Studio).where(Studio.org_unit_id == community.id))
     if studio is None:
         from app.core.i18n import as_locale, force_locale
@@ -69,15 +69,18 @@ def studio_for(community):
         with force_locale(as_locale(current_app.config["LINLI_LANGUAGE"])):
             name = _("%(name)s mediation studio", name=community.name)
             committee = _("%(name)s people's mediation committee", name=community.name)
-        studio = Studio(org_unit=community, name=name, committee_name=committee,
+        studio = Studio(org_unit_id=community.id, name=name, committee_name=committee,
                         number_prefix=short + "调", number_format="{prefix}〔{year}〕第{seq:03d}号",
                         follow_up_days=30, retention_years=10)
-        db.session.add(studio)
-        db.session.flush()
+        studio.org_unit = community
+        if create:
+            db.session.add(studio)
+            db.session.flush()
     return studio
 
 
-def update_studio(actor, studio, data):
+def update_studio(actor, community, data):
+    studio = studio_for(community)
     try:
         data["number_format"].format(prefix="X", year=2026, seq=1)
     except (KeyError, ValueError, IndexError) as error:
@@ -547,21 +550,6 @@ def record_agreement(actor, case, data):
     schedule_follow_up(actor, case, concluded_on + timedelta(days=case.studio.follow_up_days))
     _notify_referrer(case, actor)
     return agreement
-
-
-UNCHECKED = object()  # no form version to check: the caller is the code itself, not a form
-
-
-class ChangedMeanwhile(DomainError):
-    """A form was filled in on a version of the record that somebody else has changed since."""
-
-
-def check_version(record, version):
-    """Refuse a change made on an older version of ``record`` (the version its form was filled in on; a form
-    that sends none is refused too)."""
-    if version is not UNCHECKED and str(version) != str(record.version):
-        raise ChangedMeanwhile(_("Somebody else changed this after you opened the form, so it was not saved. "
-                                 "What you typed is kept below: compare it with the case page, then save again."))
 
 
 def update_agreement(actor, agreement, data):

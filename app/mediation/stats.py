@@ -20,7 +20,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Integer
 
 from app.core.i18n import gettext as _
-from app.core.permissions import scope_query
+from app.core.queries import scope_query
 from app.extensions import db
 from app.mediation.models import (
     OPEN_STATUSES,

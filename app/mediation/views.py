@@ -5,16 +5,15 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.core import permissions
-from app.core.errors import MESSAGES
-from app.core.forms import apply_domain_error, choices
+from app.core import queries
+from app.core.actions import form_action
+from app.core.forms import choices
 from app.core.i18n import gettext as _
 from app.core.models import Building, OrgUnit, User
-from app.core.operations import DomainError
 from app.core.pagination import page_number, paginate
-from app.core.permissions import roles_required, scope_query
+from app.core.permissions import roles_required
+from app.core.queries import scope_query
 from app.core.roles import Role
 from app.core.types import local_today
 from app.extensions import db
@@ -65,47 +64,28 @@ def require(allowed):
 
 def load_written_agreement_case(case_id):
     case = load_case(case_id)
-    if case.agreement is None or case.agreement.form != AgreementForm.written:
+    if not case.has_written_agreement:
         abort(404)
     return case
 
 
-def require_change(case, rule="can_edit"):
-    """The current user may change the case this way. An archived case says so instead of a bare 403."""
+def require_change(case, rule):
+    """The current user may change the case this way: ``rule`` is one of the case's can_<verb> methods, asked
+    without the state (403 for the wrong person; a state that does not allow it is refused by the operation,
+    with its reason, on the form). An archived case says so instead of a bare 403."""
     if case.is_read_only:
         flash(_("This case is archived and can no longer be changed."), "error")
         abort(redirect(case_url(case)))
-    require(getattr(case, rule)(current_user))
+    require(rule(current_user, check_state=False))
 
 
 def case_url(case):
     return url_for("mediation.show", case_id=case.id)
 
 
-def run(form, case, operation, message):
-    """Validate the form, run the operation; on success commit, flash and go back to the case. On failure the
-    form comes back with what was typed."""
-    if form.validate_on_submit():
-        try:
-            operation()
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        except StaleDataError:  # another request changed the case meanwhile: keep the form, say so
-            db.session.rollback()
-            flash(MESSAGES[409][1], "error")
-        else:
-            flash(message, "success")
-            return redirect(case_url(case))
-    return None
-
-
-def after_conflict(form, record):
-    """After a form was refused because ``record`` changed since it was opened (operations.check_version,
-    which the user has been told about), it takes the current version: saving again is then deliberate."""
-    if form.is_submitted() and not form.errors and str(form.version.data) != str(record.version):
-        form.version.data = record.version
+def run(form, case, operation, message, record=None):
+    """form_action for the case's pages: after a success the user goes back to the case."""
+    return form_action(form, operation, success=message, next_url=case_url(case), record=record)
 
 
 def action_page(case, form, title, fields, submit, note=None, status=200):
@@ -181,12 +161,13 @@ def new_case():
         related = ops.related_cases(names=[r.form.name.data for r in rows],
                                     phones=[r.form.phone.data for r in rows],
                                     addresses=[form.address.data] + [r.form.address.data for r in rows],
-                                    scope_ids=permissions.visible_unit_ids(current_user))
+                                    scope_ids=queries.visible_unit_ids(current_user))
         if not related:
             flash(_("No earlier cases name these parties or this address."), "info")
         return render_template("mediation/new.html", form=form, community=community, communities=communities,
                                related=related)
-    if form.validate_on_submit():
+
+    def register():
         grid = db.session.get(OrgUnit, form.grid_id.data) if form.grid_id.data else None
         building = db.session.get(Building, form.building_id.data) if form.building_id.data else None
         data = {key: getattr(form, key).data for key in ("source", "category", "summary", "requests", "risk_level",
@@ -197,15 +178,12 @@ def new_case():
                                                                    "address", "representative", "building_id")}
                    for entry in form.party_rows()]
         reporter = db.session.get(User, form.reported_by_id.data) if form.reported_by_id.data else None
-        try:
-            case = ops.register_case(current_user, community, data, parties, referred_by=reporter)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Case %(number)s registered.", number=case.number), "success")
-            return redirect(case_url(case))
+        return ops.register_case(current_user, community, data, parties, referred_by=reporter)
+
+    done = form_action(form, register, success=lambda case: _("Case %(number)s registered.", number=case.number),
+                       next_url=case_url)
+    if done:
+        return done
     return render_template("mediation/new.html", form=form, community=community, communities=communities,
                            related=related)
 
@@ -217,7 +195,7 @@ def new_case():
 @staff_required
 def show(case_id):
     case = load_case(case_id)
-    related = ops.related_cases(case, scope_ids=permissions.visible_unit_ids(current_user))
+    related = ops.related_cases(case, scope_ids=queries.visible_unit_ids(current_user))
     return viewed(case, lambda: render_template(
         "mediation/show.html", case=case, today=local_today(), related=related,
         checklist=ops.file_checklist(case), missing=ops.missing_file_items(case),
@@ -244,7 +222,7 @@ def mediator_pairs(case):
 @staff_required
 def accept(case_id):
     case = load_case(case_id)
-    require_change(case, "can_manage")
+    require_change(case, case.can_accept)
     form = forms.AcceptForm()
     form.presiding_mediator_id.choices = choices(mediator_pairs(case))
     if not form.is_submitted():
@@ -271,7 +249,7 @@ def accept(case_id):
 @staff_required
 def decline(case_id):
     case = load_case(case_id)
-    require_change(case, "can_manage")
+    require_change(case, case.can_decline)
     form = forms.ReasonForm()
     done = run(form, case, lambda: ops.decline_case(current_user, case, form.reason.data),
                _("Case %(number)s declined.", number=case.number))
@@ -282,7 +260,7 @@ def decline(case_id):
 @staff_required
 def refer(case_id):
     case = load_case(case_id)
-    require_change(case, "can_manage")
+    require_change(case, case.can_refer)
     form = forms.ReferForm()
     done = run(form, case, lambda: ops.refer_case(current_user, case, form.referred_to.data, form.note.data),
                _("Case %(number)s referred out.", number=case.number))
@@ -293,7 +271,7 @@ def refer(case_id):
 @staff_required
 def withdraw(case_id):
     case = load_case(case_id)
-    require_change(case, "can_manage")
+    require_change(case, case.can_withdraw)
     form = forms.ReasonForm()
     done = run(form, case, lambda: ops.withdraw_case(current_user, case, form.reason.data),
                _("Case %(number)s withdrawn.", number=case.number))
@@ -308,7 +286,7 @@ def withdraw(case_id):
 @staff_required
 def rights_notice(case_id):
     case = load_case(case_id)
-    require_change(case)
+    require_change(case, case.can_give_rights_notice)
     form = forms.RightsNoticeForm()
     done = run(form, case, lambda: ops.give_rights_notice(current_user, case, form.given_on.data),
                _("The rights notice is recorded."))
@@ -328,7 +306,7 @@ def print_rights_notice(case_id):
 @staff_required
 def extend(case_id):
     case = load_case(case_id)
-    require_change(case)
+    require_change(case, case.can_extend)
     form = forms.ExtendForm()
     done = run(form, case, lambda: ops.extend_deadline(current_user, case, form.until.data, form.reason.data,
                                                         form.both_consent.data),
@@ -341,7 +319,7 @@ def extend(case_id):
 @staff_required
 def new_session(case_id):
     case = load_case(case_id)
-    require_change(case)
+    require_change(case, case.can_record_session)
     form = forms.SessionForm()
     if not form.is_submitted():
         form.recorder.data = current_user.name
@@ -369,8 +347,8 @@ def show_session(case_id, session_id):
 @staff_required
 def add_helper(case_id):
     case = load_case(case_id)
-    require_change(case)
-    if not case.takes_helpers:
+    require_change(case, case.can_add_helper)
+    if not case.can_add_helper(current_user):
         flash(ops.CASE_CLOSED_TO_HELPERS, "error")
         return redirect(case_url(case))
     form = forms.HelperForm()
@@ -389,7 +367,7 @@ def add_helper(case_id):
 @staff_required
 def recusal(case_id):
     case = load_case(case_id)
-    require_change(case)
+    require_change(case, case.can_recuse)
     form = forms.RecusalForm()
     on_case = case.mediator_ids()
     pairs = mediator_pairs(case)
@@ -412,8 +390,8 @@ def recusal(case_id):
 @staff_required
 def agreement(case_id):
     case = load_case(case_id)
-    require_change(case)
     existing = case.agreement
+    require_change(case, case.can_record_agreement if existing is None else case.can_correct_agreement)
     form = forms.AgreementEditForm(obj=existing)
     if not form.is_submitted() and existing is None:
         form.concluded_on.data = local_today()
@@ -426,11 +404,9 @@ def agreement(case_id):
         operation = lambda: ops.update_agreement(current_user, existing,  # noqa: E731
                                                  dict(form.data, version=request.form.get("version")))
         message = _("The agreement is corrected.")
-    done = run(form, case, operation, message)
+    done = run(form, case, operation, message, record=existing)
     if done:
         return done
-    if existing is not None:
-        after_conflict(form, existing)
     return render_template("mediation/agreement_form.html", case=case, form=form, agreement=existing)
 
 
@@ -459,7 +435,7 @@ def agreement_pdf(case_id):
 @staff_required
 def confirmation(case_id):
     case = load_case(case_id)
-    require_change(case)
+    require_change(case, case.can_confirm_judicially)
     require(case.agreement is not None)
     form = forms.ConfirmationForm()
     agreement_ = case.agreement
@@ -473,10 +449,9 @@ def confirmation(case_id):
     done = run(form, case, lambda: ops.record_confirmation(current_user, agreement_, {
         "applied_on": form.applied_on.data, "court": form.court.data, "result": form.result.data,
         "result_on": form.result_on.data, "version": request.form.get("version")}),
-        _("Judicial confirmation recorded."))
+        _("Judicial confirmation recorded."), record=agreement_)
     if done:
         return done
-    after_conflict(form, agreement_)
     note = _("Apply by %(date)s (30 days after the agreement).",
              date=agreement_.confirmation_deadline().isoformat())
     return action_page(case, form, _("Judicial confirmation"), ["applied_on", "court", "result",
@@ -487,7 +462,7 @@ def confirmation(case_id):
 @staff_required
 def end(case_id):
     case = load_case(case_id)
-    require_change(case)
+    require_change(case, case.can_end)
     form = forms.EndForm()
     if not form.is_submitted():
         form.other_routes.data = _("A lawsuit at the people's court; arbitration; a complaint to the competent "
@@ -503,7 +478,7 @@ def end(case_id):
 @staff_required
 def follow_up(case_id, follow_up_id):
     case = load_case(case_id)
-    require_change(case)
+    require_change(case, case.can_record_follow_up)
     visit = db.session.get(FollowUp, follow_up_id)
     if visit is None or visit.case_id != case.id:
         abort(404)
@@ -519,7 +494,7 @@ def follow_up(case_id, follow_up_id):
 @staff_required
 def new_attachment(case_id):
     case = load_case(case_id)
-    require_change(case)
+    require_change(case, case.can_attach)
     form = forms.AttachmentForm()
     if not form.is_submitted() and request.args.get("kind"):
         form.kind.data = request.args["kind"]
@@ -545,17 +520,11 @@ def attachment(case_id, attachment_id):
 @staff_required
 def archive(case_id):
     case = load_case(case_id)
-    require_change(case)
+    require_change(case, case.can_archive)
     form = forms.ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            ops.archive_case(current_user, case)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Case %(number)s is archived.", number=case.number), "success")
+    # the case page is where the refusal is read: its reason goes into a flash (the form has no fields)
+    form_action(form, lambda: ops.archive_case(current_user, case), conflict_page=True,
+                success=_("Case %(number)s is archived.", number=case.number), next_url=case_url(case))
     return redirect(case_url(case))
 
 
@@ -583,20 +552,14 @@ def studio():
     community = next((c for c in communities if c.id == community_id), None)
     if community is None:
         abort(404)
-    the_studio = ops.studio_for(community)
+    # a studio not saved yet shows its defaults; it is stored when the settings are saved (a GET writes nothing)
+    the_studio = ops.studio_for(community, create=False)
     require(the_studio.can_edit(current_user))
     form = forms.StudioForm(obj=the_studio)
-    if form.validate_on_submit():
-        try:
-            ops.update_studio(current_user, the_studio, form.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Studio settings saved."), "success")
-            return redirect(url_for(".studio", community_id=community.id))
-    db.session.commit()  # a studio created on first visit is kept
+    done = form_action(form, lambda: ops.update_studio(current_user, community, form.data),
+                       success=_("Studio settings saved."), next_url=url_for(".studio", community_id=community.id))
+    if done:
+        return done
     return render_template("mediation/studio.html", form=form, studio=the_studio, community=community,
                            communities=communities)
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from app.core import permissions
+from app.core import permissions, queries
 from app.core.models import HandlingUnit, OrgUnit, User
 from app.extensions import db
 
@@ -45,15 +45,15 @@ def test_scope_query_lists_only_what_the_user_may_see(app, world):
     with app.app_context():
         users, units = load(world)
         query = select(OrgUnit.name).order_by(OrgUnit.id)
-        assert db.session.scalars(permissions.scope_query(query, OrgUnit.id, users["mediator"])).all() == [
+        assert db.session.scalars(queries.scope_query(query, OrgUnit.id, users["mediator"])).all() == [
             "回龙社区", "回龙第一网格", "回龙第二网格"]
-        assert db.session.scalars(permissions.scope_query(query, OrgUnit.id, users["outsider"])).all() == [
+        assert db.session.scalars(queries.scope_query(query, OrgUnit.id, users["outsider"])).all() == [
             "东湖社区", "东湖第一网格"]
-        assert len(db.session.scalars(permissions.scope_query(query, OrgUnit.id, users["admin"])).all()) == 6
+        assert len(db.session.scalars(queries.scope_query(query, OrgUnit.id, users["admin"])).all()) == 6
         hu = select(HandlingUnit.name)
-        assert db.session.scalars(permissions.scope_query(hu, HandlingUnit.org_unit_id, users["mediator"])).all() == [
+        assert db.session.scalars(queries.scope_query(hu, HandlingUnit.org_unit_id, users["mediator"])).all() == [
             "安居物业"]
-        assert db.session.scalars(permissions.scope_query(hu, HandlingUnit.org_unit_id, users["outsider"])).all() == []
+        assert db.session.scalars(queries.scope_query(hu, HandlingUnit.org_unit_id, users["outsider"])).all() == []
 
 
 def test_scope_query_is_not_fooled_by_similar_paths(app, world):
@@ -68,7 +68,7 @@ def test_scope_query_is_not_fooled_by_similar_paths(app, world):
             unit.path = parent.path + f"{unit.id}/"
         db.session.commit()
         grid_worker = users["grid_worker"]
-        visible = db.session.scalars(permissions.scope_query(select(OrgUnit.id), OrgUnit.id, grid_worker)).all()
+        visible = db.session.scalars(queries.scope_query(select(OrgUnit.id), OrgUnit.id, grid_worker)).all()
         assert visible == [units["grid_a1"].id]
 
 

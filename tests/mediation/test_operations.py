@@ -142,10 +142,10 @@ def test_number_format_of_the_studio(app, world, ctx):
     case, mediator = load(world, make_case(app, world, upto="registered"))
     studio = case.studio
     with pytest.raises(DomainError):
-        ops.update_studio(mediator, studio, {"name": "x", "committee_name": "y", "number_prefix": "回调",
+        ops.update_studio(mediator, case.org_unit, {"name": "x", "committee_name": "y", "number_prefix": "回调",
                                              "number_format": "{prefix}{nope}", "follow_up_days": 30,
                                              "retention_years": 10})
-    ops.update_studio(mediator, studio, {"name": "丹丹调解工作室", "committee_name": "回龙社区人民调解委员会",
+    ops.update_studio(mediator, case.org_unit, {"name": "丹丹调解工作室", "committee_name": "回龙社区人民调解委员会",
                                          "number_prefix": "回调", "number_format": "{prefix}[{year}]{seq:04d}",
                                          "follow_up_days": 14, "retention_years": 30})
     assert studio.format_number(2026, 12) == "回调[2026]0012"
