@@ -53,7 +53,19 @@ def load_config(app, config):
 def register_extensions(app):
     from app.core import i18n
     from app.core.database import configure_engine
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+    from config import env_bool
+
+    # Responses are compressed here unless a proxy in front does it: set COMPRESS_REGISTER=0 (environment
+    # or config) to turn it off. Brotli when the browser offers it (HTTPS only), else gzip (what browsers
+    # offer on plain HTTP), for static files too; nothing under COMPRESS_MIN_SIZE bytes, where compression
+    # saves less than it costs. Flask-Compress adds "Vary: Accept-Encoding" to every response. Initialised
+    # first, so that its after_request runs last, over the finished response.
+    app.config.setdefault("COMPRESS_REGISTER", env_bool("COMPRESS_REGISTER", True))
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    compress.init_app(app)
 
     db.init_app(app)
     with app.app_context():
@@ -65,7 +77,11 @@ def register_extensions(app):
     i18n.install_jinja_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": a phone changes its address whenever it moves between Wi-Fi and mobile data,
+    # and "strong" would then log the user out in the middle of a report. With "basic" a changed address or
+    # browser only marks the session non-fresh, which keeps it usable while leaving fresh_login_required
+    # available for actions that must ask for the password again (None would drop that signal).
+    login_manager.session_protection = "basic"
     login_manager.login_message_category = "info"
     login_manager.login_message = i18n.lazy_gettext("Please log in to see this page.")
     login_manager.needs_refresh_message = i18n.lazy_gettext("Please log in again to confirm it is you.")

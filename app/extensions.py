@@ -1,6 +1,7 @@
 """Flask extensions, created once here and initialised in create_app()."""
 
 from flask_babel import Babel
+from flask_compress import Compress as _Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,9 +19,22 @@ naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+
+class Compress(_Compress):
+    """Flask-Compress, except for a part of a file (206, a Range request): the Content-Range counts the bytes
+    of the file as it is, so compressing the part would hand the client bytes that match neither."""
+
+    def after_request(self, response):
+        if response is not None and (response.status_code == 206 or "Content-Range" in response.headers):
+            response.vary.add("Accept-Encoding")
+            return response
+        return super().after_request(response)
+
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+compress = Compress()

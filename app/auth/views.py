@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.auth.forms import AccountForm, LoginForm, PasswordChangeForm
 from app.core import operations
+from app.core.actions import form_action
 from app.core.i18n import gettext as _
 from app.core.models import User
 from app.core.security import safe_next
@@ -39,8 +40,15 @@ def login():
             if not user.active:
                 form.phone.errors.append(_("This account has been deactivated. Please contact your administrator."))
             else:
+                # A language picked on the login page outlives the new session and becomes the user's own,
+                # so that their other devices get it too.
+                chosen = session.get("lang")
+                chosen = chosen if chosen in current_app.config["LANGUAGES"] else None
                 session.clear()
                 login_user(user, remember=form.remember.data)
+                if chosen:
+                    session["lang"] = chosen
+                    user.locale = chosen
                 operations.record_login(user)
                 db.session.commit()
                 flash(_("Welcome, %(name)s.", name=user.name), "success")
@@ -64,33 +72,32 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    form = AccountForm(obj=current_user)
+    user = current_user._get_current_object()
+    form = AccountForm(obj=user)
     if request.method == "GET":
-        form.locale.data = current_user.locale or str(current_app.config["LINLI_LANGUAGE"])
-    if form.validate_on_submit():
-        current_user.name = form.name.data
-        current_user.locale = form.locale.data
-        session["lang"] = form.locale.data
-        operations.log(current_user, "user.account_updated", current_user, _("Updated own account"))
-        db.session.commit()
-        flash(_("Your account has been saved."), "success")
-        return redirect(url_for("auth.account"))
+        form.locale.data = user.locale or str(current_app.config["LINLI_LANGUAGE"])
+    done = form_action(form, lambda: operations.update_account(user, form.name.data, form.locale.data),
+                       success=_("Your account has been saved."), next_url=url_for("auth.account"))
+    if done:
+        # This browser's language follows the saved one, once it is saved.
+        session["lang"] = user.locale
+        return done
     return render_template("auth/account.html", form=form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
+    user = current_user._get_current_object()
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            operations.change_own_password(current_user, form.current_password.data, form.new_password.data)
-        except operations.DomainError as error:
-            form.current_password.errors.append(error.message)
-        else:
-            db.session.commit()
-            # The login token changed with the password: log in again with the new one, here only.
-            login_user(current_user._get_current_object())
-            flash(_("Your password has been changed. Other devices have been logged out."), "success")
-            return redirect(url_for("auth.account"))
+    done = form_action(form, lambda: operations.change_own_password(user, form.current_password.data,
+                                                                    form.new_password.data),
+                       success=_("Your password has been changed. Other devices have been logged out."),
+                       next_url=url_for("auth.account"))
+    if done:
+        # The login token changed with the password, which ends every session, this one too. Log in again
+        # with the new token, here only, once the change is committed. This is done here, in the open, rather
+        # than in form_action's success or next_url callables, which are for the message and the address.
+        login_user(user)
+        return done
     return render_template("auth/password.html", form=form)
