@@ -1,22 +1,19 @@
 """Every change of mediation data and its rules. Views call these; each one checks what may happen,
 changes the rows, writes the case timeline and the audit log, and flushes. The view commits once."""
 
-import contextlib
-import os
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, event, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from app.core import operations as core_ops
+from app.core import storage
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
 from app.core.models import COMMUNITY_KINDS, OrgUnit, User, UserRole
@@ -644,79 +641,36 @@ def record_follow_up(actor, follow_up, data):
 
 # --- attachments -----------------------------------------------------------------------------
 
-IMAGE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp"),
-               "GIF": ("image/gif", ".gif")}
-PDF_TYPE = ("application/pdf", ".pdf")
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-
-
-def sniff(data):
-    """The real type of an uploaded file, from its content: an image Pillow can open, or a PDF."""
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    if data.startswith(b"%PDF-"):
-        return PDF_TYPE
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            return IMAGE_TYPES.get(image.format)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return None
-
-
 def add_attachment(actor, case, kind, file_storage, title=None):
+    """Keep a file with the case (checked, re-encoded and stored by app.core.storage): photos must be images,
+    other documents may be images or PDFs."""
     require_editable(case)
-    data = file_storage.read(MAX_ATTACHMENT_BYTES + 1)
-    if not data:
-        raise DomainError(_("The file is empty."), field="file")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise DomainError(_("The file is larger than %(mb)s MB.", mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)),
-                          field="file")
-    detected = sniff(data)
-    if detected is None:
-        raise DomainError(_("Only photos (JPEG, PNG, WebP, GIF) and PDF documents can be attached."), field="file")
-    content_type, extension = detected
     kind = AttachmentKind(kind)
-    if kind == AttachmentKind.photo and content_type == PDF_TYPE[0]:
-        raise DomainError(_("A photo must be an image file."), field="file")
-    stored_name = secrets.token_hex(16) + extension
-    folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "mediation")
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, stored_name)
-    with open(path, "wb") as fh:
-        fh.write(data)
-    db.session.info.setdefault(NEW_FILES, []).append(path)  # removed again if the change is not committed
-    filename = re.sub(r"[\\/\x00-\x1f]", "_", file_storage.filename or "file")[-200:]
-    attachment = Attachment(case=case, kind=kind, title=title or None, filename=filename,
-                            stored_name=stored_name, content_type=content_type, size=len(data),
-                            uploaded_by_id=actor.id)
+    checked = storage.check_upload(file_storage, allow=("image",) if kind == AttachmentKind.photo else ("image", "pdf"),
+                                   max_bytes=MAX_ATTACHMENT_BYTES)
+    key = storage.save(checked, ATTACHMENT_FOLDER)  # removed again if the change is not committed
+    attachment = Attachment(case=case, kind=kind, title=title or None, filename=checked.filename,
+                            stored_name=key.removeprefix(ATTACHMENT_FOLDER + "/"), content_type=checked.content_type,
+                            size=checked.size, uploaded_by_id=actor.id)
     db.session.add(attachment)
-    record_event(case, actor, "attachment_added", _("%(kind)s attached: %(name)s", kind=kind.title, name=filename))
+    record_event(case, actor, "attachment_added", _("%(kind)s attached: %(name)s", kind=kind.title,
+                                                     name=checked.filename))
     db.session.flush()
     return attachment
 
 
-NEW_FILES = "linli_new_files"
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_FOLDER = "mediation"
 
 
-@event.listens_for(Session, "after_commit")
-def _keep_new_files(session):
-    session.info.pop(NEW_FILES, None)
+def attachment_key(attachment):
+    return f"{ATTACHMENT_FOLDER}/{attachment.stored_name}"
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _remove_uncommitted_files(session, transaction):
-    """An upload whose transaction was rolled back (a refused or conflicting change) leaves no file behind."""
-    if transaction.parent is None:
-        for path in session.info.pop(NEW_FILES, []):
-            with contextlib.suppress(OSError):
-                os.remove(path)
-
-
-def attachment_path(attachment):
-    return os.path.join(current_app.config["UPLOAD_FOLDER"], "mediation", attachment.stored_name)
+def send_attachment(attachment):
+    """The file as a download (PDFs) or inline (images), for a view that has checked access."""
+    return storage.send(attachment_key(attachment), filename=attachment.filename, content_type=attachment.content_type,
+                        as_attachment=attachment.content_type == "application/pdf")
 
 
 # --- case file and archive -------------------------------------------------------------------

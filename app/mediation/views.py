@@ -1,7 +1,7 @@
 """The mediation studio (调解工作室): thin views over app.mediation.operations."""
 
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -24,7 +24,6 @@ from app.mediation.models import (
     AgreementForm,
     Attachment,
     Case,
-    CaseStatus,
     DisputeCategory,
     FollowUp,
     MediationSession,
@@ -199,7 +198,7 @@ def show(case_id):
     return viewed(case, lambda: render_template(
         "mediation/show.html", case=case, today=local_today(), related=related,
         checklist=ops.file_checklist(case), missing=ops.missing_file_items(case),
-        private=case.can_see_private(current_user), AgreementForm=AgreementForm, CaseStatus=CaseStatus,
+        private=case.can_see_private(current_user),
         # built only when the page shows them
         archive_form=forms.ConfirmForm, rights_form=lambda: forms.RightsNoticeForm(given_on=local_today())))
 
@@ -511,9 +510,7 @@ def attachment(case_id, attachment_id):
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.case_id != case.id:
         abort(404)
-    return viewed(case, lambda: send_file(ops.attachment_path(item), mimetype=item.content_type,
-                                          download_name=item.filename,
-                                          as_attachment=item.content_type == "application/pdf"))
+    return viewed(case, lambda: ops.send_attachment(item))
 
 
 @bp.post("/cases/<int:case_id>/archive")

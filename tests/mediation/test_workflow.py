@@ -251,11 +251,13 @@ def test_attachments_are_checked(app, client, login_as, world):
     case_id = make_case(app, world, upto="accepted")
     login_as("mediator")
     url = f"/mediation/cases/{case_id}/attachments/new"
-    response = client.post(url, data={"kind": "photo", "title": "漏水照片",
+    response = client.post(url, data={"kind": "evidence", "title": "漏水照片",
                                       "file": (io.BytesIO(b"MZ\x90\x00 not an image"), "leak.jpg")})
     assert translated(app, "Only photos (JPEG, PNG, WebP, GIF) and PDF documents can be attached.") in \
         page_text(response)
     assert 'value="漏水照片"' in response.get_data(as_text=True)
+    response = client.post(url, data={"kind": "photo", "file": (io.BytesIO(b"MZ\x90\x00 not an image"), "a.jpg")})
+    assert translated(app, "A photo must be an image file.") in page_text(response)
     response = client.post(url, data={"kind": "photo", "file": (io.BytesIO(b"%PDF-1.4 x"), "a.pdf")})
     assert translated(app, "A photo must be an image file.") in page_text(response)
     big = b"%PDF-1.4" + b"0" * (10 * 1024 * 1024 + 10)

@@ -1,0 +1,69 @@
+"""The case's can_<verb>(user, check_state=True) rules: one place that says who may do what in which state,
+asked by the views (without the state: 403 for the wrong person) and by the templates (with it: the button)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app.core.models import User
+from app.extensions import db
+from app.mediation.models import Case
+from tests.conftest import page_text, translated
+from tests.mediation.factories import make_case
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates" / "mediation"
+
+# what the mediator of the case may do at each stage (with the state), and nothing else
+EXPECTED = {
+    "registered": {"accept", "decline", "refer", "withdraw", "add_helper", "attach"},
+    "accepted": {"refer", "withdraw", "give_rights_notice", "extend", "add_helper", "recuse", "attach"},
+    "rights": {"refer", "withdraw", "record_session", "extend", "add_helper", "recuse", "attach"},
+    "session": {"record_agreement", "end", "withdraw", "record_session", "extend", "add_helper", "recuse", "attach"},
+    "agreement": {"correct_agreement", "confirm_judicially", "record_follow_up", "add_helper", "attach"},
+    "followed_up": {"confirm_judicially", "record_follow_up", "archive", "attach"},
+    "archived": set(),
+}
+VERBS = sorted(set().union(*EXPECTED.values()))
+
+
+@pytest.mark.parametrize("stage", list(EXPECTED))
+def test_what_the_case_mediator_may_do_at_each_stage(app, world, stage):
+    case_id = make_case(app, world, upto=stage)
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        mediator = db.session.get(User, world.users["mediator"])
+        allowed = {verb for verb in VERBS if getattr(case, f"can_{verb}")(mediator)}
+        assert allowed == EXPECTED[stage]
+        # without the state only the person counts: everything but on an archived case
+        assert all(getattr(case, f"can_{verb}")(mediator, check_state=False) for verb in VERBS) == (
+            stage != "archived")
+
+
+@pytest.mark.parametrize("role", ["outsider", "grid_worker", "volunteer", "handler", "coordinator"])
+def test_nobody_outside_the_studio_may_do_anything(app, world, role):
+    case_id = make_case(app, world, upto="session")
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        user = db.session.get(User, world.users[role])
+        assert not any(getattr(case, f"can_{verb}")(user, check_state=False) for verb in VERBS)
+
+
+def test_the_case_page_shows_the_buttons_the_rules_allow(app, client, login_as, world):
+    case_id = make_case(app, world, upto="session")
+    login_as("mediator")
+    response = client.get(f"/mediation/cases/{case_id}")
+    html, text = response.get_data(as_text=True), page_text(response)
+    for label in ("Record the agreement", "End without agreement", "Record a session", "Extend", "Recusal"):
+        assert translated(app, label) in text
+    for action in ("accept", "decline", "archive", "rights-notice\""):
+        assert f"/mediation/cases/{case_id}/{action}" not in html
+
+
+def test_no_mediation_template_compares_a_status_or_kind_with_a_string():
+    pattern = re.compile(r"""\.(status|form|kind|role|category|source)\s*(==|!=|in|not in)\s*[\('"]""")
+    offenders = [f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()}"
+                 for path in sorted(TEMPLATES.rglob("*.html"))
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if pattern.search(line) or re.search(r"allows\(\s*['\"]", line)]
+    assert offenders == []
