@@ -5,7 +5,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.core.models import OrgUnit, UnitKind
-from app.core.permissions import roles_required, scope_query
+from app.core.permissions import roles_required
+from app.core.queries import scope_query
 from app.core.roles import Role
 from app.extensions import db
 
