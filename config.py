@@ -75,6 +75,9 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
 
+    # The feature packages, in menu order; each plugs in as docs/architecture.md describes.
+    LINLI_FEATURES = ("app.mediation", "app.grid", "app.volunteers", "app.admin")
+
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
     PAGE_SIZE = 50
     CASE_PAGE_SIZE = 25

@@ -94,19 +94,14 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from app.admin.views import bp as admin_bp
+    """Core's own pages, then the features named by LINLI_FEATURES (each plugs in through app.core.registry)."""
     from app.auth.views import bp as auth_bp
+    from app.core.registry import register_features
     from app.core.views import bp as core_bp
-    from app.grid.views import bp as grid_bp
-    from app.mediation.views import bp as mediation_bp
-    from app.volunteers.views import bp as volunteers_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(mediation_bp, url_prefix="/mediation")
-    app.register_blueprint(grid_bp, url_prefix="/grid")
-    app.register_blueprint(volunteers_bp, url_prefix="/volunteers")
+    register_features(app)
     if app.config.get("LINLI_BENCH"):
         from app.core.views import bench_bp
 

@@ -1,5 +1,5 @@
 """Demo data: a street with two communities, their grids, buildings, handling units, one user per role and
-the mediation studios' cases (app.mediation.demo).
+what each feature adds (app.core.registry: the mediation studios' cases, ...).
 
 All people are fictional.
 """
@@ -93,7 +93,7 @@ def demo_steps():
 
     steps.extend(make_user(*row) for row in USERS)
 
-    from app.mediation.demo import demo_steps as mediation_steps
+    from app.core.registry import demo_steps as feature_steps
 
-    steps.extend(mediation_steps())
+    steps.extend(feature_steps())  # each feature's own demo data, after the shared tree and users
     return steps

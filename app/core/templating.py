@@ -9,8 +9,9 @@ from flask_babel import format_date, get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from app.core import permissions
+from app.core import permissions, registry
 from app.core.i18n import LANGUAGE_NAMES, current_language, html_lang
+from app.core.i18n import lazy_gettext as _l
 from app.core.roles import Role
 
 
@@ -30,21 +31,11 @@ def unread_notifications():
 
 
 def nav_items():
-    """Sections the current user may open, in the order of the header menu."""
-    user = current_user
-    items = []
-    if not user.is_authenticated:
-        return items
-    items.append(("core.home", url_for("core.home")))
-    if user.has_role(Role.mediator, Role.admin):
-        items.append(("mediation.index", url_for("mediation.index")))
-    if user.has_role(Role.grid_worker, Role.handler, Role.admin):
-        items.append(("grid.index", url_for("grid.index")))
-    if user.has_role(Role.volunteer, Role.coordinator, Role.admin):
-        items.append(("volunteers.index", url_for("volunteers.index")))
-    if user.has_role(Role.admin):
-        items.append(("admin.index", url_for("admin.index")))
-    return items
+    """(label, endpoint, url) of the sections the current user may open, in the order of the header menu:
+    home first, then what the features registered (app.core.registry)."""
+    if not current_user.is_authenticated:
+        return []
+    return [(_l("Home"), "core.home", url_for("core.home")), *registry.nav_items(current_user)]
 
 
 def select_options(field):

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
 
-from app.core import operations
+from app.core import operations, registry
 from app.core.i18n import gettext as _
 from app.core.i18n import normalise
 from app.core.models import Notification
@@ -19,12 +19,7 @@ bp = Blueprint("core", __name__)
 def home():
     if not current_user.is_authenticated:
         return render_template("core/welcome.html")
-    mediation = None
-    if current_user.has_role("mediator"):
-        from app.mediation.operations import home_summary
-
-        mediation = home_summary(current_user)
-    return render_template("core/home.html", mediation=mediation)
+    return render_template("core/home.html", home_cards=registry.home_cards(current_user))
 
 
 @bp.post("/language")

@@ -1,1 +1,21 @@
+"""Grid work (网格工作): problems reported by grid workers and the work orders of handling units."""
 
+from app.core.i18n import lazy_gettext as _l
+from app.core.registry import Feature, HomeCard, NavItem
+from app.core.roles import Role
+
+
+def _blueprint():
+    from app.grid.views import bp
+
+    return bp
+
+
+feature = Feature(
+    name="grid",
+    blueprint=_blueprint,
+    url_prefix="/grid",
+    nav=[NavItem(_l("Grid work"), "grid.index", {Role.grid_worker, Role.handler, Role.admin}, order=30)],
+    home_cards=[HomeCard("grid/_home_card_grid_worker.html", {Role.grid_worker}, order=10),
+                HomeCard("grid/_home_card_handler.html", {Role.handler}, order=20)],
+)

@@ -21,7 +21,7 @@ def index():
         .options(selectinload(OrgUnit.buildings), selectinload(OrgUnit.parent))
         .order_by(OrgUnit.path)
     ).all()
-    from app.mediation.operations import cases_reported_by
+    from app.mediation.queries import cases_reported_by
 
     reported = cases_reported_by(current_user) if current_user.has_role(Role.grid_worker) else []
     return render_template("grid/index.html", grids=grids, user=current_user, reported=reported)

@@ -1,29 +1,22 @@
 """Every change of mediation data and its rules. Views call these; each one checks what may happen,
 changes the rows, writes the case timeline and the audit log, and flushes. The view commits once."""
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import cache, lru_cache
-from typing import NamedTuple
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import flag_modified, set_committed_value
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.core import operations as core_ops
 from app.core import storage
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
-from app.core.models import COMMUNITY_KINDS, OrgUnit, User, UserRole
 from app.core.operations import UNCHECKED, DomainError, check_version
-from app.core.pagination import Page
-from app.core.queries import prefix_match, scope_query
 from app.core.types import as_local, local_today, utcnow
 from app.extensions import db
+from app.mediation.checklist import missing_file_items
 from app.mediation.models import (
-    DUE_SOON_DAYS,
     RUNNING_STATUSES,
     Agreement,
     AgreementForm,
@@ -33,7 +26,6 @@ from app.mediation.models import (
     CaseEvent,
     CaseHelper,
     CaseStatus,
-    CaseSummary,
     ConfirmationResult,
     FollowUp,
     HelperKind,
@@ -43,7 +35,6 @@ from app.mediation.models import (
     Recusal,
     RiskLevel,
     Studio,
-    mask,
 )
 
 
@@ -208,123 +199,6 @@ def register_case(actor, community, data, parties, referred_by=None):
     return case
 
 
-# --- one case with everything its page shows --------------------------------------------------
-
-
-# Many-to-one rows joined to the case; each collection read by a statement of its own, built once, and
-# put in place with set_committed_value. Nine queries whatever the case holds, like selectinload, but
-# several times cheaper: selectinload puts its queries together (and SQLAlchemy works out their cache
-# keys, with every option of the page) on each request.
-CASE_JOINS = ("studio", "org_unit", "grid", "building", "presiding_mediator", "referred_by", "rights_notice_by",
-              "archived_by", "agreement")
-CASE_COLLECTIONS = {
-    "parties": (), "helpers": (), "sessions": (), "follow_ups": (), "attachments": (),
-    "recusals": (joinedload(Recusal.mediator), joinedload(Recusal.replacement)),
-    "events": (joinedload(CaseEvent.actor),),
-}
-
-
-def case_with_details(case_id):
-    """The case with its place, people, agreement and every collection its page shows; None if there is
-    no such case."""
-    statements = _case_statements()
-    case = db.session.scalar(statements["case"], {"case_id": case_id})
-    if case is None:
-        return None
-    for name in CASE_COLLECTIONS:
-        set_committed_value(case, name, db.session.scalars(statements[name], {"case_id": case.id}).all())
-    return case
-
-
-@cache
-def _case_statements():
-    statements = {"case": select(Case).where(Case.id == bindparam("case_id"))
-                  .options(*(joinedload(getattr(Case, name)) for name in CASE_JOINS))}
-    for name, options in CASE_COLLECTIONS.items():
-        prop = getattr(Case, name).property  # the relationship: its table, its key to the case, its order
-        (case_key,) = prop.remote_side
-        statements[name] = (select(prop.mapper.class_).where(case_key == bindparam("case_id"))
-                            .order_by(*prop.order_by).options(*options))
-    return statements
-
-
-# --- lists of cases ---------------------------------------------------------------------------
-
-
-class PartyListItem(NamedTuple):
-    name: str
-    phone: str  # masked
-    role: str
-
-
-@dataclass(slots=True)
-class CaseListItem(CaseSummary):
-    """A case as lists show it: only the columns they need, read as plain rows (building 25 Case objects
-    with their parties costs several times more than the SQL that finds them)."""
-
-    id: int
-    number: str
-    status: str
-    category: str
-    registered_on: date
-    due_on: date | None
-    may_escalate: bool
-    mediator: str | None
-    parties: list  # PartyListItem, in the order of the intake
-
-
-LIST_COLUMNS = (Case.id, Case.number, Case.status, Case.category, Case.registered_on, Case.due_on,
-                Case.may_escalate, User.name)
-
-
-def list_items(query, limit, offset=0):
-    """Run a select() of LIST_COLUMNS (see case_list_query) and return (items, more): at most ``limit``
-    CaseListItem with their parties, and whether there were more rows. Two queries."""
-    query = query.outerjoin(User, User.id == Case.presiding_mediator_id)
-    rows = db.session.execute(query.limit(limit + 1).offset(offset)).all()
-    items = [CaseListItem(*row, []) for row in rows[:limit]]
-    by_id = {item.id: item for item in items}
-    if by_id:
-        parties = db.session.execute(select(Party.case_id, Party.name, Party.phone, Party.role)
-                                     .where(Party.case_id.in_(list(by_id)))
-                                     .order_by(Party.case_id, Party.position, Party.id))
-        for case_id, name, phone, role in parties:
-            by_id[case_id].parties.append(PartyListItem(name, mask(phone, 3, 4), role))
-    return items, len(rows) > limit
-
-
-def related_cases(case=None, names=(), phones=(), addresses=(), scope_ids=None, limit=20):
-    """Earlier cases that name one of these parties (by name or phone) or this address, as CaseListItem."""
-    if case is not None:
-        names = [p.name for p in case.parties]
-        phones = [p.phone for p in case.parties if p.phone]
-        addresses = [a for a in [case.address] + [p.address for p in case.parties] if a]
-    names = {n.strip() for n in names if n and n.strip()}
-    phones = {p for p in phones if p}
-    addresses = {a.strip() for a in addresses if a and len(a.strip()) >= 4}
-    conditions = []
-    if names:
-        conditions.append(Party.name.in_(names))
-    if phones:
-        conditions.append(Party.phone.in_(phones))
-    if addresses:
-        conditions.append(Party.address.in_(addresses))
-    if not conditions and not addresses:
-        return []
-    party_cases = select(Party.case_id).where(or_(*conditions)) if conditions else None
-    where = []
-    if party_cases is not None:
-        where.append(Case.id.in_(party_cases))
-    if addresses:
-        where.append(Case.address.in_(addresses))
-    query = select(*LIST_COLUMNS).where(or_(*where)).order_by(Case.id.desc())
-    if case is not None:
-        query = query.where(Case.id != case.id)
-    if scope_ids is not None:
-        query = query.where(Case.org_unit_id.in_(scope_ids))
-    return list_items(query, limit)[0]
-
-
 # --- acceptance and other first decisions ----------------------------------------------------
 
 
@@ -462,24 +336,6 @@ def add_helper(actor, case, kind, user=None, name=None, organisation=None):
                                                  name=helper.name))
     db.session.flush()
     return helper
-
-
-def conflict_warnings(case, mediator):
-    """Reasons a mediator might not be impartial: lives in a party's building, or was a party before."""
-    warnings = []
-    party_buildings = {p.building_id for p in case.parties if p.building_id}
-    if mediator.home_building_id and mediator.home_building_id in party_buildings:
-        warnings.append(_("%(name)s lives in the same building as a party.", name=mediator.name))
-    # "has been a party before": an earlier case names the mediator's mobile number (or name and number)
-    earlier = db.session.execute(
-        select(Case.number).join(Party).where(Party.phone == mediator.phone, Party.case_id != case.id)
-        .distinct()).scalars().all()
-    if earlier:
-        warnings.append(_("%(name)s has been a party in case(s) %(numbers)s.", name=mediator.name,
-                          numbers=", ".join(sorted(earlier))))
-    if mediator.phone in {p.phone for p in case.parties if p.phone} or mediator.name in {p.name for p in case.parties}:
-        warnings.append(_("%(name)s is a party of this case.", name=mediator.name))
-    return warnings
 
 
 def record_recusal(actor, case, mediator, replacement, requested_by, reason):
@@ -675,44 +531,6 @@ def send_attachment(attachment):
 
 # --- case file and archive -------------------------------------------------------------------
 
-class FileItem:
-    def __init__(self, key, title, required, present):
-        self.key, self.title, self.required, self.present = key, title, required, present
-
-
-def file_checklist(case):
-    """What the case file (卷宗) must and may hold, and what is there."""
-    kinds = {a.kind for a in case.attachments}
-    ends_with_agreement = case.agreement is not None
-    parties_identified = bool(case.parties) and (
-        all(p.id_number for p in case.parties) or AttachmentKind.party_id in kinds)
-    # Mediation took place (sessions were held): then the rights notice and the records belong in the file.
-    mediated = bool(case.sessions) or ends_with_agreement or case.end_reason is not None
-    items = [
-        FileItem("intake", _l("Application or intake register"), True, True),
-        FileItem("rights_notice", _l("Rights notice"), mediated, case.rights_notice_on is not None),
-        FileItem("party_id", _l("Parties' identity"), True, parties_identified),
-        FileItem("sessions", _l("Session record(s)"), mediated, bool(case.sessions)),
-        FileItem("agreement", _l("Mediation agreement"), ends_with_agreement, ends_with_agreement),
-        FileItem("back_cover", _l("Back cover"), True, True),
-        FileItem("power_of_attorney", _l("Power of attorney"), False, AttachmentKind.power_of_attorney in kinds),
-        FileItem("investigation", _l("Investigation record"), False, AttachmentKind.investigation in kinds),
-        FileItem("evidence", _l("Evidence"), False, bool(kinds & {AttachmentKind.evidence, AttachmentKind.photo})),
-        FileItem("receipts", _l("Performance receipts"), False, AttachmentKind.receipt in kinds),
-        FileItem("follow_up", _l("Follow-up record"), ends_with_agreement,
-                 any(f.done_on for f in case.follow_ups)),
-        FileItem("court_papers", _l("Court confirmation papers"), False, AttachmentKind.court_papers in kinds),
-    ]
-    if ends_with_agreement and case.agreement.form == AgreementForm.written:
-        items.insert(5, FileItem("signed_agreement", _l("Signed agreement (scan)"), True,
-                                 AttachmentKind.signed_agreement in kinds))
-    return items
-
-
-def missing_file_items(case):
-    return [item for item in file_checklist(case) if item.required and not item.present]
-
-
 def archive_case(actor, case):
     require_transition(case, CaseStatus.archived)
     missing = missing_file_items(case)
@@ -737,146 +555,3 @@ def log_full_view(actor, case):
     core_ops.log(actor, "mediation.case_viewed", case, _("Viewed case %(number)s", number=case.number),
                  {"private": case.can_see_private(actor)})
 
-
-def case_list_query(user, filters, today, columns=(Case,)):
-    """The cases ``user`` may see, filtered (status, category, mediator, grid, overdue) and searched (``q``:
-    a case number, a party's name or mobile number, an address, each from its beginning), newest first."""
-    query = scope_query(select(*columns), Case.org_unit_id, user)
-    if filters.get("community"):
-        query = query.where(Case.org_unit_id == filters["community"])
-    if filters.get("status"):
-        query = query.where(Case.status == filters["status"])
-    if filters.get("category"):
-        query = query.where(Case.category == filters["category"])
-    if filters.get("mediator"):
-        query = query.where(Case.presiding_mediator_id == filters["mediator"])
-    if filters.get("grid"):
-        query = query.where(Case.grid_id == filters["grid"])
-    if filters.get("overdue"):
-        query = query.where(Case.status.in_([str(s) for s in RUNNING_STATUSES]),
-                            Case.due_on <= today + timedelta(days=DUE_SOON_DAYS))
-    q = (filters.get("q") or "").strip()
-    if q:
-        # a correlated EXISTS: walking cases newest first, the search stops at the first page of matches
-        party_matches = select(Party.id).where(Party.case_id == Case.id, or_(
-            prefix_match(Party.name, q), prefix_match(Party.phone, q), prefix_match(Party.address, q)))
-        query = query.where(or_(prefix_match(Case.number, q), prefix_match(Case.address, q),
-                                party_matches.exists()))
-    return query.order_by(Case.id.desc())
-
-
-def case_list_page(user, filters, today, page, per_page):
-    """A page of the case list (two queries, whatever the page shows)."""
-    items, more = list_items(case_list_query(user, filters, today, LIST_COLUMNS), per_page, (page - 1) * per_page)
-    return Page(items, page, per_page, more)
-
-
-def due_visits(user, today, limit=10, with_parties=False):
-    """The user's follow-up visits that are overdue or due within a week, with their cases (and the cases'
-    parties, for pages that show them)."""
-    return db.session.scalars(_due_visits_statement(limit, with_parties),
-                              {"user_id": user.id, "until": today + timedelta(days=7)}).all()
-
-
-@lru_cache(maxsize=8)
-def _due_visits_statement(limit, with_parties):
-    # built once: the home page and the case list ask for it on every request
-    load_case = selectinload(FollowUp.case)
-    return (select(FollowUp).where(FollowUp.done_on.is_(None), FollowUp.assigned_to_id == bindparam("user_id"),
-                                   FollowUp.due_on <= bindparam("until"))
-            .options(load_case.selectinload(Case.parties) if with_parties else load_case)
-            .order_by(FollowUp.due_on, FollowUp.id).limit(limit))
-
-
-def due_cases(user, today, limit=10):
-    """Running cases the user presides over that are past or within five days of the one-month limit."""
-    return db.session.scalars(
-        select(Case).where(Case.presiding_mediator_id == user.id,
-                           Case.status.in_([str(s) for s in RUNNING_STATUSES]),
-                           Case.due_on <= today + timedelta(days=DUE_SOON_DAYS))
-        .order_by(Case.due_on).limit(limit)).all()
-
-
-def home_summary(user):
-    """What a mediator's home page shows."""
-    today = local_today()
-    return {"today": today, "visits": due_visits(user, today), "cases": due_cases(user, today)}
-
-
-@dataclass(slots=True)
-class ListFilters:
-    """What the case list can be filtered by, as (id, name) pairs. Mediators and grids are those of one
-    community (the chosen one, or the user's only one): a street or county holds hundreds of mediators."""
-
-    communities: list
-    community_id: int | None
-    mediators: list
-    grids: list
-
-    def restrict(self, filters):
-        """The filters without a community, mediator or grid that is not on offer (say, a mediator of the
-        community chosen before): applied but not shown, it would empty the list without saying why."""
-        offered = {"community": self.communities, "mediator": self.mediators, "grid": self.grids}
-        return {key: value if key not in offered or value in {pair[0] for pair in offered[key]} else 0
-                for key, value in filters.items()}
-
-
-def communities_for(user):
-    """The communities (and villages) the user works in: those in their scope, or their own when they are
-    attached to one of its grids."""
-    communities = db.session.scalars(
-        scope_query(select(OrgUnit).where(OrgUnit.kind.in_(COMMUNITY_KINDS)), OrgUnit.id, user)
-        .order_by(OrgUnit.path)).all()
-    if not communities and user.community is not None:
-        communities = [user.community]
-    return communities
-
-
-def list_filter_choices(user, community_id=None):
-    communities = {unit.id: unit for unit in communities_for(user)}
-    pairs = [(unit.id, unit.name) for unit in communities.values()]
-    if len(communities) == 1:
-        community_id = next(iter(communities))
-    if community_id not in communities:
-        return ListFilters(pairs, None, [], [])
-    mediators = db.session.execute(
-        select(User.id, User.name).join(UserRole)
-        .where(User.active.is_(True), UserRole.role == "mediator",
-               User.org_unit_id.in_(_mediator_units(communities[community_id].path)))
-        .order_by(User.name)).all()
-    grids = db.session.execute(select(OrgUnit.id, OrgUnit.name)
-                               .where(OrgUnit.parent_id == community_id, OrgUnit.kind == "grid")
-                               .order_by(OrgUnit.name)).all()
-    return ListFilters(pairs, community_id, [tuple(row) for row in mediators], [tuple(row) for row in grids])
-
-
-def _active_users_with_role(role, unit_ids):
-    return db.session.scalars(
-        select(User).where(User.active.is_(True), User.role_rows.any(UserRole.role == role),
-                           User.org_unit_id.in_(unit_ids))
-        .options(selectinload(User.org_unit)).order_by(User.name)
-    ).all()
-
-
-def grid_workers_for(community):
-    """Active grid workers attached to the community or its grids."""
-    return _active_users_with_role("grid_worker", select(OrgUnit.id).where(prefix_match(OrgUnit.path,
-                                                                                        community.path)))
-
-
-def cases_reported_by(user, limit=20):
-    """The cases a grid worker passed to the studio, newest first (their status is all they see)."""
-    return db.session.scalars(select(Case).where(Case.referred_by_id == user.id)
-                              .order_by(Case.id.desc()).limit(limit)).all()
-
-
-def mediators_for(community):
-    """Active mediators who may work on the community's cases: attached to it, under it, or above it."""
-    return _active_users_with_role("mediator", _mediator_units(community.path))
-
-
-def _mediator_units(community_path):
-    """The units whose mediators may work on a community's cases: the community, its grids, and the street,
-    town or county above it."""
-    ancestors = [int(part) for part in community_path.strip("/").split("/") if part]
-    return select(OrgUnit.id).where(prefix_match(OrgUnit.path, community_path) | OrgUnit.id.in_(ancestors))

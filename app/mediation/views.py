@@ -6,18 +6,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.core import queries
 from app.core.actions import form_action
 from app.core.forms import choices
 from app.core.i18n import gettext as _
 from app.core.models import Building, OrgUnit, User
 from app.core.pagination import page_number, paginate
 from app.core.permissions import roles_required
-from app.core.queries import scope_query
+from app.core.queries import scope_query, visible_unit_ids
 from app.core.roles import Role
 from app.core.types import local_today
 from app.extensions import db
-from app.mediation import forms
+from app.mediation import checklist, forms, queries
 from app.mediation import operations as ops
 from app.mediation.models import (
     Agreement,
@@ -41,7 +40,7 @@ staff_required = roles_required(Role.mediator, Role.admin)
 def load_case(case_id, rule="can_view"):
     """The case with everything its pages show, if the current user may see it this way; 404 otherwise
     (no hint that it exists)."""
-    case = ops.case_with_details(case_id)
+    case = queries.case_with_details(case_id)
     if case is None or not getattr(case, rule)(current_user):
         abort(404)
     return case
@@ -99,15 +98,15 @@ def action_page(case, form, title, fields, submit, note=None, status=200):
 @staff_required
 def index():
     form = forms.CaseFilterForm(request.args)
-    options = ops.list_filter_choices(current_user, request.args.get("community", type=int))
+    options = queries.list_filter_choices(current_user, request.args.get("community", type=int))
     everything = [(0, _("(all)"))]
     form.community.choices = choices(everything + options.communities)
     form.mediator.choices = choices(everything + options.mediators)
     form.grid.choices = choices(everything + options.grids)
     today = local_today()
     filters = options.restrict(form.data) if form.validate() else {}
-    page = ops.case_list_page(current_user, filters, today, page_number(), current_app.config["CASE_PAGE_SIZE"])
-    due_visits = ops.due_visits(current_user, today, with_parties=True)
+    page = queries.case_list_page(current_user, filters, today, page_number(), current_app.config["CASE_PAGE_SIZE"])
+    due_visits = queries.due_visits(current_user, today, with_parties=True)
     return render_template("mediation/index.html", form=form, page=page, today=today, due_visits=due_visits,
                            options=options, category_titles=DisputeCategory.titles())
 
@@ -123,7 +122,7 @@ def prepare_case_form(form, community):
                                    .options(selectinload(Building.grid)).order_by(Building.grid_id, Building.id)).all()
     form.building_id.choices = choices([(0, "—")] + [(b.id, f"{b.grid.name} {b.name}") for b in buildings])
     form.reported_by_id.choices = choices([(0, "—")] + [(u.id, f"{u.name}（{u.org_unit.name}）")
-                                                        for u in ops.grid_workers_for(community)])
+                                                        for u in queries.grid_workers_for(community)])
     for entry in form.parties:
         entry.form.building_id.choices = form.building_id.choices
     if not form.is_submitted():
@@ -136,7 +135,7 @@ def prepare_case_form(form, community):
 @bp.route("/cases/new", methods=["GET", "POST"])
 @staff_required
 def new_case():
-    communities = ops.communities_for(current_user)
+    communities = queries.communities_for(current_user)
     if not communities:
         abort(403)
     community_id = request.values.get("community_id", type=int) or communities[0].id
@@ -157,10 +156,10 @@ def new_case():
     if request.method == "POST" and "check" in request.form:
         form.validate()
         rows = form.party_rows()
-        related = ops.related_cases(names=[r.form.name.data for r in rows],
+        related = queries.related_cases(names=[r.form.name.data for r in rows],
                                     phones=[r.form.phone.data for r in rows],
                                     addresses=[form.address.data] + [r.form.address.data for r in rows],
-                                    scope_ids=queries.visible_unit_ids(current_user))
+                                    scope_ids=visible_unit_ids(current_user))
         if not related:
             flash(_("No earlier cases name these parties or this address."), "info")
         return render_template("mediation/new.html", form=form, community=community, communities=communities,
@@ -194,10 +193,10 @@ def new_case():
 @staff_required
 def show(case_id):
     case = load_case(case_id)
-    related = ops.related_cases(case, scope_ids=queries.visible_unit_ids(current_user))
+    related = queries.related_cases(case, scope_ids=visible_unit_ids(current_user))
     return viewed(case, lambda: render_template(
         "mediation/show.html", case=case, today=local_today(), related=related,
-        checklist=ops.file_checklist(case), missing=ops.missing_file_items(case),
+        checklist=checklist.file_checklist(case), missing=checklist.missing_file_items(case),
         private=case.can_see_private(current_user),
         # built only when the page shows them
         archive_form=forms.ConfirmForm, rights_form=lambda: forms.RightsNoticeForm(given_on=local_today())))
@@ -214,7 +213,7 @@ def status(case_id):
 
 
 def mediator_pairs(case):
-    return [(u.id, u.name) for u in ops.mediators_for(case.org_unit)]
+    return [(u.id, u.name) for u in queries.mediators_for(case.org_unit)]
 
 
 @bp.route("/cases/<int:case_id>/accept", methods=["GET", "POST"])
@@ -239,7 +238,7 @@ def accept(case_id):
     if form.presiding_mediator_id.data:
         mediator = db.session.get(User, form.presiding_mediator_id.data)
         if mediator is not None:
-            warnings = ops.conflict_warnings(case, mediator)
+            warnings = queries.conflict_warnings(case, mediator)
     return action_page(case, form, _("Accept the case"), ["presiding_mediator_id", "accepted_on"], _("Accept"),
                        note=" ".join(warnings) or None)
 
@@ -544,7 +543,7 @@ def oral_agreements():
 @bp.route("/studio", methods=["GET", "POST"])
 @staff_required
 def studio():
-    communities = ops.communities_for(current_user)
+    communities = queries.communities_for(current_user)
     community_id = request.values.get("community_id", type=int) or (communities[0].id if communities else None)
     community = next((c for c in communities if c.id == community_id), None)
     if community is None:

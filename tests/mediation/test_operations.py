@@ -1,6 +1,6 @@
 """Workflow rules tested without HTTP."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -8,10 +8,11 @@ from app.core.models import User
 from app.core.operations import DomainError
 from app.extensions import db
 from app.mediation import operations as ops
+from app.mediation import queries
 from app.mediation.models import TRANSITIONS, Case, CaseStatus
 from app.mediation.operations import AGREEMENT_REQUIRED
 from tests.conftest import make_user
-from tests.mediation.factories import make_case
+from tests.mediation.factories import case_dates, make_case
 
 
 @pytest.fixture
@@ -32,47 +33,52 @@ def test_every_status_has_its_transitions():
 
 
 def test_accept_needs_a_mediator_and_sets_the_one_month_limit(app, world, ctx):
+    when = case_dates()
     case, mediator = load(world, make_case(app, world, upto="registered"))
     volunteer = db.session.get(User, world.users["volunteer"])
     with pytest.raises(DomainError):
-        ops.accept_case(mediator, case, volunteer, date(2026, 11, 3))
+        ops.accept_case(mediator, case, volunteer, when.accepted)
     with pytest.raises(DomainError):
-        ops.accept_case(mediator, case, mediator, date(2026, 11, 1))  # before registration
-    ops.accept_case(mediator, case, mediator, date(2026, 11, 3))
-    assert case.due_on == date(2026, 12, 3) and case.status == "accepted"
+        ops.accept_case(mediator, case, mediator, when.registered - timedelta(days=1))  # before registration
+    ops.accept_case(mediator, case, mediator, when.accepted)
+    assert case.due_on == when.accepted + timedelta(days=30) and case.status == "accepted"
 
 
 def test_judicial_confirmation_within_30_days(app, world, ctx, password_hash):
+    when = case_dates()
     case, mediator = load(world, make_case(app, world, upto="agreement"))
-    agreement = case.agreement  # concluded 2026-11-10
+    agreement = case.agreement  # concluded 19 days ago: the 30 days end in 11 days
+    last_day = when.agreement + timedelta(days=30)
     with pytest.raises(DomainError) as error:
-        ops.record_confirmation(mediator, agreement, {"applied_on": date(2026, 12, 11), "court": "清溪县人民法院"})
-    assert "2026-12-10" in str(error.value.message)
+        ops.record_confirmation(mediator, agreement, {"applied_on": last_day + timedelta(days=1),
+                                                      "court": "清溪县人民法院"})
+    assert last_day.isoformat() in str(error.value.message)
+    applied = {"applied_on": when.confirmation_applied, "court": "清溪县人民法院", "result": "confirmed"}
     with pytest.raises(DomainError):
-        ops.record_confirmation(mediator, agreement, {"applied_on": date(2026, 11, 20), "court": "清溪县人民法院",
-                                                      "result": "confirmed"})  # a result needs its date
-    ops.record_confirmation(mediator, agreement, {"applied_on": date(2026, 11, 20), "court": "清溪县人民法院",
-                                                  "result": "confirmed", "result_on": date(2026, 11, 28)})
+        ops.record_confirmation(mediator, agreement, applied)  # a result needs its date
+    ops.record_confirmation(mediator, agreement, dict(applied, result_on=when.today - timedelta(days=1)))
     assert agreement.confirmation_result == "confirmed"
     assert case.events[-1].kind == "judicial_confirmation"
 
 
 def test_follow_up_scheduled_with_the_studio_delay(app, world, ctx):
     case, _ = load(world, make_case(app, world, upto="agreement"))
-    assert [f.due_on for f in case.follow_ups] == [date(2026, 11, 10) + timedelta(days=30)]
+    assert [f.due_on for f in case.follow_ups] == [case_dates().agreement + timedelta(days=30)]
     assert case.follow_ups[0].assigned_to_id == world.users["mediator"]
 
 
 def test_follow_up_not_performed_can_schedule_the_next_visit(app, world, ctx):
+    when = case_dates()
+    next_visit = when.today + timedelta(days=16)
     case, mediator = load(world, make_case(app, world, upto="agreement"))
     ops.record_follow_up(mediator, case.follow_ups[0], {
-        "done_on": date(2026, 11, 20), "method": "phone", "performance": "partly",
+        "done_on": when.visited, "method": "phone", "performance": "partly",
         "applicant_satisfaction": "unsatisfied", "respondent_satisfaction": "satisfied", "flare_up": True,
-        "lawsuit": False, "next_visit_on": date(2026, 12, 15)})
+        "lawsuit": False, "next_visit_on": next_visit})
     assert case.status == "followed_up"
-    assert [f.due_on for f in case.follow_ups if f.done_on is None] == [date(2026, 12, 15)]
+    assert [f.due_on for f in case.follow_ups if f.done_on is None] == [next_visit]
     with pytest.raises(ops.InvalidTransition):
-        ops.record_follow_up(mediator, case.follow_ups[0], {"done_on": date(2026, 11, 21)})
+        ops.record_follow_up(mediator, case.follow_ups[0], {"done_on": when.visited + timedelta(days=1)})
 
 
 def test_conflict_check_warns_about_former_parties(app, world, ctx):
@@ -81,10 +87,10 @@ def test_conflict_check_warns_about_former_parties(app, world, ctx):
         {"role": "applicant", "name": "王调解", "phone": "13900000002", "address": "回龙苑1幢"},
         {"role": "respondent", "name": "某邻居", "address": "回龙苑1幢"}])
     case, mediator = load(world, make_case(app, world, upto="registered"))
-    warnings = ops.conflict_warnings(case, mediator)
-    assert any("回龙调〔2026〕第001号" in w for w in warnings)
+    warnings = queries.conflict_warnings(case, mediator)
+    assert any(f"回龙调〔{case_dates().registered.year}〕第001号" in w for w in warnings)
     other = db.session.get(User, world.users["outsider"])
-    assert ops.conflict_warnings(case, other) == []
+    assert queries.conflict_warnings(case, other) == []
 
 
 def test_recusal_replaces_the_presiding_mediator(app, world, ctx, password_hash):
@@ -132,10 +138,10 @@ def test_related_cases_by_name_phone_and_address(app, world, ctx):
     first = make_case(app, world, upto="registered")
     case, _ = load(world, make_case(app, world, upto="registered", parties=[
         {"role": "applicant", "name": "新人", "phone": "13987654321"}, {"role": "respondent", "name": "某人"}]))
-    assert [c.id for c in ops.related_cases(case)] == [first]
-    assert ops.related_cases(names=["无关的人"]) == []
+    assert [c.id for c in queries.related_cases(case)] == [first]
+    assert queries.related_cases(names=["无关的人"]) == []
     # both cases are about the same flat
-    assert [c.id for c in ops.related_cases(addresses=["回龙苑3幢302室"])] == [case.id, first]
+    assert [c.id for c in queries.related_cases(addresses=["回龙苑3幢302室"])] == [case.id, first]
 
 
 def test_number_format_of_the_studio(app, world, ctx):
