@@ -14,6 +14,7 @@ from app.core.pagination import page_number, paginate
 from app.core.permissions import roles_required
 from app.core.queries import scope_query, visible_unit_ids
 from app.core.roles import Role
+from app.core.storage import content_disposition
 from app.core.types import local_today
 from app.extensions import db
 from app.mediation import checklist, forms, queries
@@ -424,9 +425,11 @@ def agreement_pdf(case_id):
 
     case = load_written_agreement_case(case_id)
     pdf = viewed(case, lambda: documents.agreement_pdf(case))
-    filename = f"agreement-{case.id}.pdf"
+    # a legal document: its name is Chinese, as the document itself (RFC 6266 filename*)
+    filename = f"人民调解协议书_{case.number}.pdf"
     return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename),
+                             "Cache-Control": "no-store, private"})
 
 
 @bp.route("/cases/<int:case_id>/confirmation", methods=["GET", "POST"])
@@ -579,7 +582,9 @@ def stats_xlsx():
     form = forms.StatsForm(request.args)
     form.validate()
     figures = compute_figures(current_user, form.date_from.data, form.date_to.data)
-    return Response(workbook(figures), headers={"Content-Disposition": 'attachment; filename="mediation-stats.xlsx"'},
+    period = "_".join(day.isoformat() for day in (form.date_from.data, form.date_to.data) if day)
+    filename = _("Mediation figures") + (f"_{period}" if period else "") + ".xlsx"
+    return Response(workbook(figures), headers={"Content-Disposition": content_disposition(filename)},
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
