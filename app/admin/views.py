@@ -2,7 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -17,7 +17,8 @@ from app.admin.forms import (
     UserForm,
 )
 from app.core import operations, queries
-from app.core.forms import apply_domain_error, choices
+from app.core.actions import form_action
+from app.core.forms import choices
 from app.core.i18n import gettext as _
 from app.core.models import AuditEntry, Building, HandlingUnit, OrgUnit, UnitKind, User
 from app.core.pagination import paginate
@@ -82,16 +83,10 @@ def new_unit(parent_id):
         abort(404)
     form = UnitForm()
     form.kind.choices = choices(UnitKind.choices(kinds))
-    if form.validate_on_submit():
-        try:
-            unit = operations.create_unit(current_user, parent, form.kind.data, form.name.data, form.code.data)
-        except operations.DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been added.", name=unit.name), "success")
-            return redirect(url_for(".units"))
-    return render_template("admin/unit_form.html", form=form, parent=parent, unit=None)
+    done = form_action(form, lambda: operations.create_unit(current_user, parent, form.kind.data, form.name.data,
+                                                            form.code.data),
+                       success=lambda added: _("%(name)s has been added.", name=added.name), next_url=url_for(".units"))
+    return done or render_template("admin/unit_form.html", form=form, parent=parent, unit=None)
 
 
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -100,16 +95,9 @@ def edit_unit(unit_id):
     form = UnitForm(obj=unit)
     form.kind.choices = choices(UnitKind.choices([unit.kind]))
     form.kind.data = unit.kind
-    if form.validate_on_submit():
-        try:
-            operations.update_unit(current_user, unit, form.name.data, form.code.data)
-        except operations.DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been saved.", name=unit.name), "success")
-            return redirect(url_for(".units"))
-    return render_template("admin/unit_form.html", form=form, parent=unit.parent, unit=unit)
+    done = form_action(form, lambda: operations.update_unit(current_user, unit, form.name.data, form.code.data),
+                       success=lambda saved: _("%(name)s has been saved.", name=saved.name), next_url=url_for(".units"))
+    return done or render_template("admin/unit_form.html", form=form, parent=unit.parent, unit=unit)
 
 
 @bp.get("/grids/<int:grid_id>/buildings")
@@ -132,16 +120,10 @@ def new_building(grid_id=None, building_id=None):
     if grid.kind != UnitKind.grid:
         abort(404)
     form = BuildingForm(obj=building)
-    if form.validate_on_submit():
-        try:
-            operations.save_building(current_user, grid, form.data, building)
-        except operations.DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Building %(name)s has been saved.", name=form.name.data), "success")
-            return redirect(url_for(".buildings", grid_id=grid.id))
-    return render_template("admin/building_form.html", form=form, grid=grid, building=building)
+    done = form_action(form, lambda: operations.save_building(current_user, grid, form.data, building),
+                       success=lambda saved: _("Building %(name)s has been saved.", name=saved.name),
+                       next_url=url_for(".buildings", grid_id=grid.id))
+    return done or render_template("admin/building_form.html", form=form, grid=grid, building=building)
 
 
 # --- handling units --------------------------------------------------------------------------
@@ -163,13 +145,14 @@ def new_handling_unit(handling_unit_id=None):
             abort(404)
     form = HandlingUnitForm(obj=unit)
     form.org_unit_id.choices = unit_choices()
-    if form.validate_on_submit():
+
+    def save():
         data = dict(form.data, org_unit=scoped_unit_or_404(form.org_unit_id.data))
-        operations.save_handling_unit(current_user, data, unit)
-        db.session.commit()
-        flash(_("%(name)s has been saved.", name=form.name.data), "success")
-        return redirect(url_for(".handling_units"))
-    return render_template("admin/handling_unit_form.html", form=form, unit=unit)
+        return operations.save_handling_unit(current_user, data, unit)
+
+    done = form_action(form, save, success=lambda saved: _("%(name)s has been saved.", name=saved.name),
+                       next_url=url_for(".handling_units"))
+    return done or render_template("admin/handling_unit_form.html", form=form, unit=unit)
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -198,38 +181,39 @@ def prepare_user_form(form):
                                                                   for b in db.session.scalars(building_query)])
 
 
+def fill_user_form(form, user):
+    """Show the user's roles and relations in the edit form (the fields whose names differ from the model's)."""
+    form.roles.data = sorted(str(r) for r in user.roles)
+    form.handling_unit_id.data = user.handling_unit_id or 0
+    form.home_building_id.data = user.home_building_id or 0
+
+
 def resolve_user_form(form):
-    form.home_building = None
+    """The units and building the form names, each one within the admin's scope (404 otherwise)."""
+    home_building = None
     if form.home_building_id.data:
-        form.home_building = db.get_or_404(Building, form.home_building_id.data)
-        scoped_unit_or_404(form.home_building.grid_id)
+        home_building = db.get_or_404(Building, form.home_building_id.data)
+        scoped_unit_or_404(home_building.grid_id)
     org_unit = scoped_unit_or_404(form.org_unit_id.data)
     handling_unit = None
     if form.handling_unit_id.data:
         handling_unit = db.get_or_404(HandlingUnit, form.handling_unit_id.data)
         if not handling_unit.can_edit(current_user):
             abort(404)
-    return org_unit, handling_unit
+    return {"org_unit": org_unit, "handling_unit": handling_unit, "home_building": home_building}
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def new_user():
     form = NewUserForm()
     prepare_user_form(form)
-    if form.validate_on_submit():
-        org_unit, handling_unit = resolve_user_form(form)
-        try:
-            user = operations.create_user(current_user, form.phone.data, form.name.data, form.password.data,
-                                          form.roles.data, org_unit, handling_unit)
-        except operations.DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            user.active = form.active.data
-            user.home_building = form.home_building
-            db.session.commit()
-            flash(_("%(name)s can now log in with %(phone)s.", name=user.name, phone=user.phone), "success")
-            return redirect(url_for(".users"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    done = form_action(
+        form,
+        lambda: operations.create_user(current_user, form.phone.data, form.name.data, form.password.data,
+                                       form.roles.data, active=form.active.data, **resolve_user_form(form)),
+        success=lambda user: _("%(name)s can now log in with %(phone)s.", name=user.name, phone=user.phone),
+        next_url=url_for(".users"))
+    return done or render_template("admin/user_form.html", form=form, user=None)
 
 
 def scoped_user_or_404(user_id):
@@ -245,39 +229,29 @@ def edit_user(user_id):
     form = UserForm(obj=user)
     prepare_user_form(form)
     if request.method == "GET":
-        form.roles.data = sorted(str(r) for r in user.roles)
-        form.handling_unit_id.data = user.handling_unit_id or 0
-        form.home_building_id.data = user.home_building_id or 0
-    if form.validate_on_submit():
-        org_unit, handling_unit = resolve_user_form(form)
-        try:
-            operations.update_user(current_user, user, form.name.data, form.roles.data, org_unit, handling_unit,
-                                   form.active.data, home_building=form.home_building)
-        except operations.DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been saved.", name=user.name), "success")
-            return redirect(url_for(".users"))
-    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm())
+        fill_user_form(form, user)
+    done = form_action(
+        form,
+        lambda: operations.update_user(current_user, user, form.name.data, form.roles.data,
+                                       active=form.active.data, **resolve_user_form(form)),
+        success=lambda saved: _("%(name)s has been saved.", name=saved.name), next_url=url_for(".users"))
+    return done or render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm())
 
 
 @bp.post("/users/<int:user_id>/password")
 def reset_password(user_id):
     user = scoped_user_or_404(user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        operations.reset_password(current_user, user, form.new_password.data)
-        db.session.commit()
-        flash(_("The password of %(name)s has been reset; their other sessions have ended.", name=user.name),
-              "success")
-        return redirect(url_for(".edit_user", user_id=user.id))
+    done = form_action(form, lambda: operations.reset_password(current_user, user, form.new_password.data),
+                       success=_("The password of %(name)s has been reset; their other sessions have ended.",
+                                 name=user.name),
+                       next_url=url_for(".edit_user", user_id=user.id))
+    if done:
+        return done
     user_form = UserForm(obj=user)
     prepare_user_form(user_form)
-    user_form.roles.data = sorted(str(r) for r in user.roles)
-    user_form.handling_unit_id.data = user.handling_unit_id or 0
-    user_form.home_building_id.data = user.home_building_id or 0
-    return render_template("admin/user_form.html", form=user_form, user=user, reset_form=form), 200
+    fill_user_form(user_form, user)
+    return render_template("admin/user_form.html", form=user_form, user=user, reset_form=form)
 
 
 # --- audit log -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ the view that called it commits once."""
 
 import secrets
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import func, select, update
 
 from app.core.i18n import force_locale
@@ -184,16 +184,17 @@ def save_handling_unit(actor, data, unit=None):
 # --- users -----------------------------------------------------------------------------------
 
 
-def create_user(actor, phone, name, password, roles, org_unit, handling_unit=None, locale=None):
+def create_user(actor, phone, name, password, roles, org_unit, handling_unit=None, locale=None, *, active=True,
+                home_building=None):
     if db.session.scalar(select(User.id).where(User.phone == phone)):
         raise DomainError(_("A user with this mobile number already exists."), field="phone")
-    user = User(phone=phone, name=name.strip(), org_unit=org_unit, handling_unit=handling_unit, locale=locale)
+    user = User(phone=phone, name=name.strip(), org_unit=org_unit, handling_unit=handling_unit, locale=locale,
+                active=bool(active), home_building=home_building)
     user.set_password(password)
     user.set_roles(roles)
     db.session.add(user)
     db.session.flush()
-    log(actor, "user.created", user, _("Created user %(name)s", name=user.name),
-        {"roles": sorted(str(r) for r in user.roles), "org_unit_id": org_unit.id})
+    log(actor, "user.created", user, _("Created user %(name)s", name=user.name), _user_snapshot(user))
     return user
 
 
@@ -222,6 +223,20 @@ def update_user(actor, user, name, roles, org_unit, handling_unit=None, active=T
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changes:
         log(actor, "user.updated", user, _("Updated user %(name)s", name=user.name), changes)
+    return user
+
+
+def update_account(user, name, locale):
+    """The user changes their own name and language."""
+    if locale is not None and locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_("Choose one of the languages offered."), field="locale")
+    before = {"name": user.name, "locale": user.locale}
+    user.name = name.strip()
+    user.locale = locale
+    db.session.flush()
+    changes = {key: [value, getattr(user, key)] for key, value in before.items() if value != getattr(user, key)}
+    if changes:
+        log(user, "user.account_updated", user, _("Updated own account"), changes)
     return user
 
 

@@ -1,6 +1,7 @@
 """Admin pages: the organisation tree, buildings, handling units, users."""
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from app.core.models import AuditEntry, Building, HandlingUnit, OrgUnit, User
 from app.extensions import db
@@ -160,3 +161,134 @@ def test_building_list_of_grid(app, client, login_as, world):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Building, world.building).households == 50
+
+
+def row_counts(app):
+    """How many rows the admin pages could have written to, table by table."""
+    with app.app_context():
+        return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                for model in (AuditEntry, User, OrgUnit, Building, HandlingUnit)}
+
+
+def test_create_user_inactive_with_home_building_is_stored_and_audited(app, client, login_as, world):
+    login_as("admin")
+    response = client.post("/admin/users/new", data={
+        "phone": "13700000010", "name": "吴未启用", "password": "start-1234", "roles": ["mediator"],
+        "org_unit_id": str(world.community_a), "handling_unit_id": "0", "home_building_id": str(world.building)})
+    assert response.status_code == 302  # "active" unticked: not sent at all
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.phone == "13700000010"))
+        assert not user.active and user.home_building_id == world.building
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.created"))
+        assert (entry.target_type, entry.target_id, entry.actor_id) == ("users", user.id, world.users["admin"])
+        assert entry.data["active"] is False and entry.data["home_building_id"] == world.building
+        assert entry.data["roles"] == ["mediator"] and entry.data["org_unit_id"] == world.community_a
+
+
+def add_building(app, world, name):
+    with app.app_context():
+        building = Building(grid_id=world.grid_a1, name=name)
+        db.session.add(building)
+        db.session.commit()
+        return building.id
+
+
+# (url and form data, the refusal's message, what was typed and comes back, a check that nothing changed)
+REFUSED_FORMS = {
+    "new unit, code in use": (
+        lambda w: (f"/admin/units/{w.community_a}/new", {"kind": "grid", "name": "回龙第九网格", "code": "T-HL-1"}),
+        "This code is already used by another unit.", 'value="回龙第九网格"', None),
+    "edit unit, code in use": (
+        lambda w: (f"/admin/units/{w.grid_a2}/edit", {"kind": "grid", "name": "回龙改名网格", "code": "T-HL-1"}),
+        "This code is already used by another unit.", 'value="回龙改名网格"',
+        lambda w: db.session.get(OrgUnit, w.grid_a2).name == "回龙第二网格"),
+    "new building, name in use": (
+        lambda w: (f"/admin/grids/{w.grid_a1}/buildings/new", {"name": "3幢", "address": "回龙路3号乙"}),
+        "This grid already has a building with that name.", 'value="回龙路3号乙"', None),
+    "edit building, name in use": (
+        lambda w: (f"/admin/buildings/{w.other_building}/edit", {"name": "3幢", "households": "77"}),
+        "This grid already has a building with that name.", 'value="77"',
+        lambda w: db.session.get(Building, w.other_building).name == "5幢"),
+    "new user, phone in use": (
+        lambda w: ("/admin/users/new", {"phone": w.phones["mediator"], "name": "重复号码", "password": "start-1234",
+                                        "roles": ["mediator"], "org_unit_id": str(w.community_a),
+                                        "handling_unit_id": "0", "home_building_id": str(w.building)}),
+        "A user with this mobile number already exists.", 'value="重复号码"', None),
+    "edit own user, admin role removed": (
+        lambda w: (f"/admin/users/{w.users['admin']}/edit", {"name": "陈改名", "roles": ["mediator"],
+                                                             "org_unit_id": str(w.street), "handling_unit_id": "0",
+                                                             "active": "y"}),
+        "You cannot remove your own administrator role.", 'value="陈改名"',
+        lambda w: db.session.get(User, w.users["admin"]).name == "陈管理"),
+    "edit own user, deactivated": (
+        lambda w: (f"/admin/users/{w.users['admin']}/edit", {"name": "陈停用", "roles": ["admin"],
+                                                             "org_unit_id": str(w.street), "handling_unit_id": "0"}),
+        "You cannot deactivate your own account.", 'value="陈停用"',
+        lambda w: db.session.get(User, w.users["admin"]).active),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_FORMS))
+def test_refusals_come_back_on_the_form_and_write_nothing(app, client, login_as, world, case):
+    request, message, typed, unchanged = REFUSED_FORMS[case]
+    world.other_building = add_building(app, world, "5幢")
+    url, data = request(world)
+    login_as("admin")
+    before = row_counts(app)
+    response = client.post(url, data=data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert translated(app, message) in page_text(response)
+    assert "has-error" in html  # next to its field
+    assert typed in html
+    assert row_counts(app) == before
+    if unchanged is not None:
+        with app.app_context():
+            assert unchanged(world)
+
+
+# Valid changes, each of which an admin could make (and each would write an audit entry).
+ADMIN_POSTS = {
+    "new unit": lambda w: (f"/admin/units/{w.community_a}/new", {"kind": "grid", "name": "闯入网格"}),
+    "edit unit": lambda w: (f"/admin/units/{w.grid_a2}/edit", {"kind": "grid", "name": "闯入改名"}),
+    "new building": lambda w: (f"/admin/grids/{w.grid_a1}/buildings/new", {"name": "99幢"}),
+    "edit building": lambda w: (f"/admin/buildings/{w.building}/edit", {"name": "3幢", "households": "1"}),
+    "new handling unit": lambda w: ("/admin/handling-units/new", {
+        "name": "闯入单位", "kind": "police_station", "org_unit_id": str(w.street), "active": "y"}),
+    "edit handling unit": lambda w: (f"/admin/handling-units/{w.property_company}/edit", {
+        "name": "改名物业", "kind": "property_company", "org_unit_id": str(w.community_a)}),
+    "new user": lambda w: ("/admin/users/new", {
+        "phone": "13700000013", "name": "闯入者", "password": "start-1234", "roles": ["admin"],
+        "org_unit_id": str(w.street), "handling_unit_id": "0", "active": "y"}),
+    "edit user": lambda w: (f"/admin/users/{w.users['volunteer']}/edit", {
+        "name": "孙志愿", "roles": ["admin"], "org_unit_id": str(w.street), "handling_unit_id": "0", "active": "y"}),
+    "reset password": lambda w: (f"/admin/users/{w.users['handler']}/password",
+                                 {"new_password": "taken-over-1", "confirm": "taken-over-1"}),
+}
+
+
+@pytest.mark.parametrize("role,status", [("anonymous", 302), ("mediator", 403), ("volunteer", 403),
+                                         ("outsider", 403)])
+@pytest.mark.parametrize("post", list(ADMIN_POSTS))
+def test_refused_posts_of_non_admins_change_nothing(app, client, login_as, world, post, role, status):
+    url, data = ADMIN_POSTS[post](world)
+    login_as(role)
+    before = row_counts(app)
+    assert client.post(url, data=data).status_code == status
+    assert row_counts(app) == before
+    with app.app_context():
+        assert db.session.get(OrgUnit, world.grid_a2).name == "回龙第二网格"
+        assert db.session.get(HandlingUnit, world.property_company).name == "安居物业"
+        assert db.session.get(Building, world.building).households == 48
+        assert db.session.get(User, world.users["handler"]).check_password(PASSWORD)
+        assert not db.session.get(User, world.users["volunteer"]).has_role("admin")
+
+
+def test_the_same_posts_by_an_admin_write_an_audit_entry_each(app, client, login_as, world):
+    """The counterpart of the test above: each of those requests does change something when allowed."""
+    login_as("admin")
+    for post, request in ADMIN_POSTS.items():
+        url, data = request(world)
+        before = row_counts(app)["audit_entries"]
+        assert client.post(url, data=data).status_code == 302, post
+        assert row_counts(app)["audit_entries"] == before + 1, post

@@ -143,3 +143,27 @@ def test_account_language_is_saved_per_user(app, client, login_as, world):
     fresh = app.test_client()
     login(fresh, world.phones["volunteer"])
     assert 'lang="en"' in fresh.get("/").get_data(as_text=True)
+
+
+def test_account_update_is_an_audited_operation(app, client, login_as, world):
+    login_as("volunteer")
+    response = client.post("/account", data={"name": " 孙小愿 ", "locale": "zh_CN"})
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, world.users["volunteer"])
+        assert user.name == "孙小愿" and user.locale == "zh_CN"
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.account_updated"))
+        assert (entry.actor_id, entry.target_type, entry.target_id) == (user.id, "users", user.id)
+        assert entry.data == {"name": ["孙志愿", "孙小愿"], "locale": [None, "zh_CN"]}
+
+
+def test_account_errors_keep_what_was_typed_and_change_nothing(app, client, login_as, world):
+    login_as("volunteer")
+    response = client.post("/account", data={"name": "孙小愿", "locale": "fr"})
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert 'value="孙小愿"' in response.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, world.users["volunteer"])
+        assert (user.name, user.locale) == ("孙志愿", None)
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.account_updated")) is None
