@@ -251,11 +251,21 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(64), index=True)
     target_type: Mapped[str | None] = mapped_column(String(64))
     target_id: Mapped[int | None]
+    # the message (its English source) and its parameters, translated when shown (app.core.records);
+    # entries from before have no parameters and keep their text
     summary: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict | None] = mapped_column(db.JSON)
     data: Mapped[dict] = mapped_column(db.JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(45))
 
     actor: Mapped[User | None] = relationship()
+
+    @property
+    def text(self):
+        """What was done, in the reader's language."""
+        from app.core.records import render
+
+        return render(self.summary, self.params)
 
 
 class Notification(db.Model):

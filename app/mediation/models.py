@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core import permissions
+from app.core import permissions, records
 from app.core.enums import enum_column
 from app.core.models import Building, OrgUnit, User
 from app.core.roles import Role
@@ -557,7 +557,15 @@ class CaseEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[CaseStatus | None] = enum_column(CaseStatus, "from_status", 24)
     to_status: Mapped[CaseStatus | None] = enum_column(CaseStatus, "to_status", 24)
+    # the message (its English source) and its parameters, translated when shown (app.core.records);
+    # entries from before have no parameters and keep their text
     summary: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict | None] = mapped_column(db.JSON)
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+    @property
+    def text(self):
+        """What happened, in the reader's language."""
+        return records.render(self.summary, self.params)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.core import operations as core_ops
-from app.core import storage
+from app.core import records, storage
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
 from app.core.operations import UNCHECKED, DomainError, check_version
@@ -80,7 +80,7 @@ def update_studio(actor, community, data):
         setattr(studio, key, data[key])
     studio.address = data.get("address") or None
     studio.phone = data.get("phone") or None
-    core_ops.log(actor, "mediation.studio_updated", studio, _("Studio settings saved"))
+    core_ops.log(actor, "mediation.studio_updated", studio, _l("Studio settings saved"))
     db.session.flush()
 
 
@@ -93,15 +93,17 @@ def _next_seq(studio, year):
 
 
 def record_event(case, actor, kind, summary="", from_status=None, to_status=None, data=None):
-    """Write the case timeline and the audit log. Every change of a case comes here, so here the case is
-    also marked changed: its row is updated with a version check (Case.version), and an operation that
-    only adds rows (a session, a file, a helper) is refused if the case changed meanwhile, say was
-    declined or archived, instead of acting on the state it read."""
+    """Write the case timeline and the audit log. ``summary`` is a lazy string (app.core.records: it is
+    stored as its message and parameters, and read in each reader's language). Every change of a case comes
+    here, so here the case is also marked changed: its row is updated with a version check (Case.version),
+    and an operation that only adds rows (a session, a file, a helper) is refused if the case changed
+    meanwhile, say was declined or archived, instead of acting on the state it read."""
     flag_modified(case, "status")
-    event = CaseEvent(case=case, actor_id=getattr(actor, "id", None), kind=kind, summary=str(summary),
+    message, params = records.to_record(summary)
+    event = CaseEvent(case=case, actor_id=getattr(actor, "id", None), kind=kind, summary=message, params=params,
                       from_status=from_status, to_status=to_status, at=utcnow())
     db.session.add(event)
-    core_ops.log(actor, f"mediation.{kind}", case, f"{case.number}: {summary}", data)
+    core_ops.log(actor, f"mediation.{kind}", case, summary, data)
     return event
 
 
@@ -193,7 +195,7 @@ def register_case(actor, community, data, parties, referred_by=None):
                 raise
             continue
         break
-    record_event(case, actor, "registered", _("Case registered"), to_status=CaseStatus.registered,
+    record_event(case, actor, "registered", _l("Case registered"), to_status=CaseStatus.registered,
                  data={"parties": len(parties), "source": case.source, "category": case.category})
     db.session.flush()
     return case
@@ -214,7 +216,7 @@ def accept_case(actor, case, presiding_mediator, accepted_on=None):
     case.accepted_on = accepted_on
     case.due_on = accepted_on + timedelta(days=30)
     transition(case, CaseStatus.accepted, actor, "accepted",
-               _("Accepted; presiding mediator %(name)s", name=presiding_mediator.name),
+               _l("Accepted; presiding mediator %(name)s", name=presiding_mediator.name),
                {"presiding_mediator_id": presiding_mediator.id})
     if presiding_mediator.id != getattr(actor, "id", None):
         core_ops.notify(presiding_mediator, _l("You preside over case %(number)s.", number=case.number),
@@ -226,7 +228,7 @@ def decline_case(actor, case, reason):
     require_transition(case, CaseStatus.declined)
     case.decline_reason = reason
     case.closed_on = local_today()
-    transition(case, CaseStatus.declined, actor, "declined", _("Declined: %(reason)s", reason=reason))
+    transition(case, CaseStatus.declined, actor, "declined", _l("Declined: %(reason)s", reason=reason))
     _notify_referrer(case, actor)
 
 
@@ -235,7 +237,7 @@ def refer_case(actor, case, to, note=None):
     case.referred_to = to
     case.referral_note = note or None
     case.closed_on = local_today()
-    transition(case, CaseStatus.referred, actor, "referred", _("Referred out to %(to)s", to=to))
+    transition(case, CaseStatus.referred, actor, "referred", _l("Referred out to %(to)s", to=to))
     _notify_referrer(case, actor)
 
 
@@ -243,7 +245,7 @@ def withdraw_case(actor, case, reason):
     require_transition(case, CaseStatus.withdrawn)
     case.withdraw_reason = reason
     case.closed_on = local_today()
-    transition(case, CaseStatus.withdrawn, actor, "withdrawn", _("Withdrawn: %(reason)s", reason=reason))
+    transition(case, CaseStatus.withdrawn, actor, "withdrawn", _l("Withdrawn: %(reason)s", reason=reason))
     _notify_referrer(case, actor)
 
 
@@ -267,7 +269,7 @@ def give_rights_notice(actor, case, given_on=None):
         raise DomainError(_("The rights notice cannot be dated before the case was accepted."), field="given_on")
     case.rights_notice_on = given_on
     case.rights_notice_by_id = actor.id
-    record_event(case, actor, "rights_notice", _("Parties were told their rights and obligations"))
+    record_event(case, actor, "rights_notice", _l("Parties were told their rights and obligations"))
     db.session.flush()
 
 
@@ -290,9 +292,9 @@ def record_session(actor, case, data):
         session.is_open = False
     db.session.add(session)
     if case.status == CaseStatus.accepted:
-        transition(case, CaseStatus.in_mediation, actor, "mediation_started", _("Mediation started"))
+        transition(case, CaseStatus.in_mediation, actor, "mediation_started", _l("Mediation started"))
     record_event(case, actor, "session_recorded",
-                 _("Session recorded (%(place)s)", place=session.place))
+                 _l("Session recorded (%(place)s)", place=session.place))
     db.session.flush()
     return session
 
@@ -309,8 +311,8 @@ def extend_deadline(actor, case, until, reason, both_consent):
     case.due_on = until
     case.extended = True
     case.extension_reason = reason
-    record_event(case, actor, "extended", _("Deadline extended to %(until)s: %(reason)s",
-                                            until=until.isoformat(), reason=reason),
+    record_event(case, actor, "extended", _l("Deadline extended to %(until)s: %(reason)s",
+                                            until=until, reason=reason),
                  data={"from": before.isoformat(), "to": until.isoformat()})
     db.session.flush()
 
@@ -332,7 +334,7 @@ def add_helper(actor, case, kind, user=None, name=None, organisation=None):
     helper = CaseHelper(case=case, kind=kind, user=user, name=user.name if user else name,
                         organisation=organisation or None)
     db.session.add(helper)
-    record_event(case, actor, "helper_added", _("%(kind)s %(name)s joined the case", kind=kind.title,
+    record_event(case, actor, "helper_added", _l("%(kind)s %(name)s joined the case", kind=kind,
                                                  name=helper.name))
     db.session.flush()
     return helper
@@ -358,7 +360,7 @@ def record_recusal(actor, case, mediator, replacement, requested_by, reason):
         db.session.add(CaseHelper(case=case, kind=helper.kind, user=replacement, name=replacement.name))
     db.session.add(Recusal(case=case, mediator=mediator, replacement=replacement, requested_by=requested_by,
                            reason=reason))
-    record_event(case, actor, "recusal", _("%(party)s asked %(old)s to step aside; %(new)s took over",
+    record_event(case, actor, "recusal", _l("%(party)s asked %(old)s to step aside; %(new)s took over",
                                            party=requested_by, old=mediator.name, new=replacement.name),
                  data={"mediator_id": mediator.id, "replacement_id": replacement.id})
     core_ops.notify(replacement, _l("You now mediate case %(number)s.", number=case.number),
@@ -399,7 +401,7 @@ def record_agreement(actor, case, data):
     db.session.add(agreement)
     case.closed_on = concluded_on
     transition(case, CaseStatus.agreement_reached, actor, "agreement_reached",
-               _("%(form)s concluded", form=form.title), {"form": form.value})
+               _l("%(form)s concluded", form=form), {"form": form.value})
     schedule_follow_up(actor, case, concluded_on + timedelta(days=case.studio.follow_up_days))
     _notify_referrer(case, actor)
     return agreement
@@ -417,14 +419,14 @@ def update_agreement(actor, agreement, data):
     for key in AGREEMENT_REQUIRED:
         if not getattr(agreement, key):
             raise DomainError(_("This field is required."), field=key)
-    record_event(case, actor, "agreement_updated", _("Agreement corrected"))
+    record_event(case, actor, "agreement_updated", _l("Agreement corrected"))
     db.session.flush()
 
 
 def schedule_follow_up(actor, case, due_on):
     follow_up = FollowUp(case=case, due_on=due_on, assigned_to_id=case.presiding_mediator_id)
     db.session.add(follow_up)
-    record_event(case, actor, "follow_up_scheduled", _("Follow-up visit due on %(date)s", date=due_on.isoformat()))
+    record_event(case, actor, "follow_up_scheduled", _l("Follow-up visit due on %(date)s", date=due_on))
     db.session.flush()
     return follow_up
 
@@ -436,7 +438,7 @@ def end_without_agreement(actor, case, reason, other_routes):
     case.end_reason = reason
     case.other_routes = other_routes
     case.closed_on = local_today()
-    transition(case, CaseStatus.ended, actor, "ended", _("Ended without agreement: %(reason)s", reason=reason))
+    transition(case, CaseStatus.ended, actor, "ended", _l("Ended without agreement: %(reason)s", reason=reason))
     _notify_referrer(case, actor)
 
 
@@ -464,8 +466,8 @@ def record_confirmation(actor, agreement, data):
     agreement.confirmation_result = result
     agreement.confirmation_result_on = result_on if result != ConfirmationResult.pending else None
     record_event(case, actor, "judicial_confirmation",
-                 _("Judicial confirmation at %(court)s: %(result)s", court=data["court"],
-                   result=result.title))
+                 _l("Judicial confirmation at %(court)s: %(result)s", court=data["court"],
+                    result=result))
     db.session.flush()
 
 
@@ -485,7 +487,7 @@ def record_follow_up(actor, follow_up, data):
     follow_up.flare_up = bool(data.get("flare_up"))
     follow_up.lawsuit = bool(data.get("lawsuit"))
     follow_up.done_by_id = actor.id
-    summary = _("Follow-up visit: %(performance)s", performance=follow_up.performance.title)
+    summary = _l("Follow-up visit: %(performance)s", performance=follow_up.performance)
     if case.status == CaseStatus.agreement_reached:
         transition(case, CaseStatus.followed_up, actor, "followed_up", summary, {"performance": follow_up.performance})
     else:
@@ -509,7 +511,7 @@ def add_attachment(actor, case, kind, file_storage, title=None):
                             stored_name=key.removeprefix(ATTACHMENT_FOLDER + "/"), content_type=checked.content_type,
                             size=checked.size, uploaded_by_id=actor.id)
     db.session.add(attachment)
-    record_event(case, actor, "attachment_added", _("%(kind)s attached: %(name)s", kind=kind.title,
+    record_event(case, actor, "attachment_added", _l("%(kind)s attached: %(name)s", kind=kind,
                                                      name=checked.filename))
     db.session.flush()
     return attachment
@@ -544,7 +546,7 @@ def archive_case(actor, case):
     case.file_number = case.number
     case.retention_until = today.replace(year=today.year + case.studio.retention_years)
     transition(case, CaseStatus.archived, actor, "archived",
-               _("Archived; kept until %(date)s", date=case.retention_until.isoformat()))
+               _l("Archived; kept until %(date)s", date=case.retention_until))
     _notify_referrer(case, actor)
 
 
@@ -552,6 +554,6 @@ def archive_case(actor, case):
 
 def log_full_view(actor, case):
     """Every view of a case's full details is in the audit log."""
-    core_ops.log(actor, "mediation.case_viewed", case, _("Viewed case %(number)s", number=case.number),
+    core_ops.log(actor, "mediation.case_viewed", case, _l("Viewed case %(number)s", number=case.number),
                  {"private": case.can_see_private(actor)})
 
