@@ -16,7 +16,7 @@ from app.admin.forms import (
     UnitForm,
     UserForm,
 )
-from app.core import operations, queries
+from app.core import operations, queries, registry
 from app.core.actions import form_action
 from app.core.forms import choices
 from app.core.i18n import gettext as _
@@ -28,8 +28,6 @@ from app.extensions import db
 
 bp = Blueprint("admin", __name__)
 
-# What audit entries are about (their target_type is the table name of the target).
-AUDIT_TARGETS = {"org_units", "buildings", "handling_units", "users", "mediation_cases", "mediation_studios"}
 
 
 @bp.before_request
@@ -260,8 +258,9 @@ def reset_password(user_id):
 @bp.get("/audit")
 def audit():
     form = AuditFilterForm(request.args)
-    types = sorted(AUDIT_TARGETS)
-    form.target_type.choices = choices([("", _("(all)"))] + [(t, t) for t in types])
+    # what entries can be about (their target_type is the target's table), named as features registered them
+    targets = registry.audit_targets()
+    form.target_type.choices = choices([("", _("(all)"))] + sorted(targets.items(), key=lambda item: str(item[1])))
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     # Entries about what the admin may see: actors inside the admin's scope, and system entries.
     query = query.outerjoin(AuditEntry.actor).options(contains_eager(AuditEntry.actor)).where(
@@ -281,7 +280,7 @@ def audit():
             query = query.where(AuditEntry.created_at < datetime.combine(form.date_to.data + timedelta(days=1),
                                                                           time.min, tz))
     page = paginate(query, current_app.config["PAGE_SIZE"])
-    return render_template("admin/audit.html", form=form, page=page)
+    return render_template("admin/audit.html", form=form, page=page, targets=targets)
 
 
 def china_tz():

@@ -73,6 +73,10 @@ class OrgUnit(db.Model):
     def ancestor_ids(self):
         return [int(part) for part in self.path.strip("/").split("/") if part]
 
+    @property
+    def audit_label(self):
+        return self.name
+
     def contains(self, other):
         """True when ``other`` is this unit or lies under it."""
         return other is not None and bool(self.path) and other.path.startswith(self.path)
@@ -116,6 +120,10 @@ class Building(db.Model):
 
     grid: Mapped[OrgUnit] = relationship(back_populates="buildings")
 
+    @property
+    def audit_label(self):
+        return self.name
+
     def can_edit(self, user):
         return self.grid.can_edit(user)
 
@@ -144,6 +152,10 @@ class HandlingUnit(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
     org_unit: Mapped[OrgUnit] = relationship()
+
+    @property
+    def audit_label(self):
+        return self.name
 
     def can_edit(self, user):
         return self.org_unit.can_edit(user)
@@ -185,6 +197,10 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.phone}>"
+
+    @property
+    def audit_label(self):
+        return self.name  # never the phone number: the audit log is personal data enough
 
     # Flask-Login
     @property
@@ -251,6 +267,7 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(64), index=True)
     target_type: Mapped[str | None] = mapped_column(String(64))
     target_id: Mapped[int | None]
+    target_label: Mapped[str | None] = mapped_column(String(200))  # the target's name or number when written
     # the message (its English source) and its parameters, translated when shown (app.core.records);
     # entries from before have no parameters and keep their text
     summary: Mapped[str] = mapped_column(Text, default="")

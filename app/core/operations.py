@@ -6,8 +6,10 @@ import secrets
 from flask import current_app, has_request_context, request
 from sqlalchemy import func, select, update
 
+from app.core import records
 from app.core.i18n import force_locale
 from app.core.i18n import gettext as _
+from app.core.i18n import lazy_gettext as _l
 from app.core.models import AuditEntry, Building, HandlingUnit, Notification, OrgUnit, UnitKind, User
 from app.core.types import utcnow
 from app.extensions import db
@@ -41,16 +43,22 @@ def check_version(record, version):
 
 
 def log(actor, action, target=None, summary="", data=None):
-    """Write one audit entry. ``target`` is a model instance (its table name and id are kept)."""
+    """Write one audit entry. ``target`` is a model instance: its table name, id and its ``audit_label`` (what
+    the audit log calls it, e.g. a case number) are kept. ``summary`` is a lazy string, stored as its message
+    and parameters and read in each reader's language (app.core.records)."""
     ip = None
     if has_request_context():
         ip = request.remote_addr
+    message, params = records.to_record(summary)
+    label = getattr(target, "audit_label", None) if target is not None else None
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         action=action,
         target_type=target.__tablename__ if target is not None else None,
         target_id=target.id if target is not None else None,
-        summary=str(summary),
+        target_label=str(label)[:200] if label else None,
+        summary=message,
+        params=params,
         data=data or {},
         ip=ip,
         created_at=utcnow(),
@@ -115,7 +123,7 @@ def create_unit(actor, parent, kind, name, code=None):
     db.session.add(unit)
     db.session.flush()
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
-    log(actor, "org_unit.created", unit, _("Created %(name)s", name=unit.name), {"kind": unit.kind})
+    log(actor, "org_unit.created", unit, _l("Created %(name)s", name=unit.name), {"kind": unit.kind})
     db.session.flush()
     return unit
 
@@ -131,7 +139,7 @@ def update_unit(actor, unit, name, code=None):
         changes["code"] = [unit.code, code or None]
         unit.code = code or None
     if changes:
-        log(actor, "org_unit.updated", unit, _("Updated %(name)s", name=unit.name), changes)
+        log(actor, "org_unit.updated", unit, _l("Updated %(name)s", name=unit.name), changes)
     db.session.flush()
     return unit
 
@@ -160,7 +168,7 @@ def save_building(actor, grid, data, building=None):
     building.households = data.get("households")
     db.session.flush()
     action = "building.created" if created else "building.updated"
-    log(actor, action, building, _("Building %(name)s in %(grid)s", name=name, grid=grid.name))
+    log(actor, action, building, _l("Building %(name)s in %(grid)s", name=name, grid=grid.name))
     return building
 
 
@@ -177,7 +185,7 @@ def save_handling_unit(actor, data, unit=None):
     unit.active = bool(data.get("active", True))
     db.session.flush()
     action = "handling_unit.created" if created else "handling_unit.updated"
-    log(actor, action, unit, _("Handling unit %(name)s", name=unit.name))
+    log(actor, action, unit, _l("Handling unit %(name)s", name=unit.name))
     return unit
 
 
@@ -194,7 +202,7 @@ def create_user(actor, phone, name, password, roles, org_unit, handling_unit=Non
     user.set_roles(roles)
     db.session.add(user)
     db.session.flush()
-    log(actor, "user.created", user, _("Created user %(name)s", name=user.name), _user_snapshot(user))
+    log(actor, "user.created", user, _l("Created user %(name)s", name=user.name), _user_snapshot(user))
     return user
 
 
@@ -222,7 +230,7 @@ def update_user(actor, user, name, roles, org_unit, handling_unit=None, active=T
     after = _user_snapshot(user)
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changes:
-        log(actor, "user.updated", user, _("Updated user %(name)s", name=user.name), changes)
+        log(actor, "user.updated", user, _l("Updated user %(name)s", name=user.name), changes)
     return user
 
 
@@ -236,13 +244,13 @@ def update_account(user, name, locale):
     db.session.flush()
     changes = {key: [value, getattr(user, key)] for key, value in before.items() if value != getattr(user, key)}
     if changes:
-        log(user, "user.account_updated", user, _("Updated own account"), changes)
+        log(user, "user.account_updated", user, _l("Updated own account"), changes)
     return user
 
 
 def reset_password(actor, user, new_password):
     user.set_password(new_password)
-    log(actor, "user.password_reset", user, _("Password of %(name)s reset", name=user.name))
+    log(actor, "user.password_reset", user, _l("Password of %(name)s reset", name=user.name))
     db.session.flush()
 
 
@@ -250,17 +258,17 @@ def change_own_password(user, current_password, new_password):
     if not user.check_password(current_password):
         raise DomainError(_("The current password is not correct."), field="current_password")
     user.set_password(new_password)
-    log(user, "user.password_changed", user, _("Changed own password"))
+    log(user, "user.password_changed", user, _l("Changed own password"))
     db.session.flush()
 
 
 def record_login(user):
     user.last_login_at = utcnow()
-    log(user, "user.login", user, _("Logged in"))
+    log(user, "user.login", user, _l("Logged in"))
 
 
 def record_failed_login(phone):
-    log(None, "user.login_failed", None, _("Failed login for %(phone)s", phone=mask_phone(phone)))
+    log(None, "user.login_failed", None, _l("Failed login for %(phone)s", phone=mask_phone(phone)))
 
 
 def mask_phone(phone):

@@ -99,6 +99,10 @@ class Studio(db.Model):
 
     org_unit: Mapped[OrgUnit] = relationship()
 
+    @property
+    def audit_label(self):
+        return self.name
+
     def format_number(self, year, seq):
         return self.number_format.format(prefix=self.number_prefix, year=year, seq=seq)
 
@@ -212,6 +216,10 @@ class Case(CaseSummary, db.Model):
 
     def __repr__(self):
         return f"<Case {self.id} {self.number} {self.status}>"
+
+    @property
+    def audit_label(self):
+        return self.number
 
     @property
     def is_read_only(self):

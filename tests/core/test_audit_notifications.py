@@ -31,24 +31,33 @@ def test_audit_page_filters(app, client, login_as, world):
         "phone": "13700000009", "name": "钱新人", "password": "start-1234", "roles": ["volunteer"],
         "org_unit_id": str(world.grid_a2), "handling_unit_id": "0", "active": "y"})
     client.post(f"/admin/units/{world.community_a}/new", data={"kind": "grid", "name": "新网格"})
+    # what was done and to what, in the reader's language: no action codes, no table names
+    created_user = translated(app, "Created user %(name)s", name="钱新人")
+    created_unit = translated(app, "Created %(name)s", name="新网格")
     text = page_text(client.get("/admin/audit"))
-    assert "user.created" in text and "org_unit.created" in text and "陈管理" in text
+    assert created_user in text and created_unit in text and "陈管理" in text
+    assert translated(app, "User") + "：钱新人" in text
+    assert "user.created" not in text and "org_units" not in text
     text = page_text(client.get("/admin/audit?action=org_unit"))
-    assert "org_unit.created" in text and "user.created" not in text
+    assert created_unit in text and created_user not in text
     text = page_text(client.get("/admin/audit?target_type=users"))
-    assert "user.created" in text and "org_unit.created" not in text
+    assert created_user in text and created_unit not in text
     tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     text = page_text(client.get(f"/admin/audit?date_from={tomorrow}"))
     assert translated(app, "No entries match these filters.") in text
     # a malformed date is ignored with the field marked, never a 500
     response = client.get("/admin/audit?date_from=2026-13-45")
     assert response.status_code == 200 and 'aria-invalid="true"' in response.get_data(as_text=True)
+    # the same entries read in English by an English reader
+    client.post("/language", data={"lang": "en"})
+    text = page_text(client.get("/admin/audit"))
+    assert "Created user 钱新人" in text and "User: 钱新人" in text
 
 
 def test_audit_page_hides_actors_outside_the_admins_scope(app, client, login_as, world, password_hash):
     with app.app_context():
         outsider_admin = db.session.get(User, world.users["outsider"])
-        operations.log(outsider_admin, "secret.thing", None, "东湖的事")
+        operations.log(outsider_admin, "secret.thing", None, "东湖的秘密")
         db.session.commit()
     with app.app_context():
         # an admin of community A only
@@ -60,9 +69,9 @@ def test_audit_page_hides_actors_outside_the_admins_scope(app, client, login_as,
         admin_a = db.session.scalar(select(User).where(User.phone == "13900000099"))
         world.users["admin_a"] = admin_a.id
     login_as("admin_a")
-    assert "secret.thing" not in page_text(client.get("/admin/audit"))
+    assert "东湖的秘密" not in page_text(client.get("/admin/audit"))
     login_as("admin")
-    assert "secret.thing" in page_text(client.get("/admin/audit"))
+    assert "东湖的秘密" in page_text(client.get("/admin/audit"))
 
 
 def test_notify_and_inbox_with_unread_count(app, client, login_as, world):
