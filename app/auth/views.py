@@ -48,7 +48,7 @@ def login():
                 login_user(user, remember=form.remember.data)
                 if chosen:
                     session["lang"] = chosen
-                    user.locale = chosen
+                    operations.set_language(user, chosen)
                 operations.record_login(user)
                 db.session.commit()
                 flash(_("Welcome, %(name)s.", name=user.name), "success")

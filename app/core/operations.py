@@ -248,6 +248,12 @@ def update_account(user, name, locale):
     return user
 
 
+def set_language(user, locale):
+    """The language picked with the switch (or before logging in) becomes the user's own, audited as an
+    account change."""
+    return update_account(user, user.name, locale)
+
+
 def reset_password(actor, user, new_password):
     user.set_password(new_password)
     log(actor, "user.password_reset", user, _l("Password of %(name)s reset", name=user.name))

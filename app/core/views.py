@@ -29,7 +29,7 @@ def set_language():
         abort(400)
     session["lang"] = code
     if current_user.is_authenticated:
-        current_user.locale = code
+        operations.set_language(current_user, code)
         db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("core.home")))
 

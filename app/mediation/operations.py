@@ -13,6 +13,7 @@ from app.core import records, storage
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
 from app.core.operations import UNCHECKED, DomainError, check_version
+from app.core.templating import date_filter
 from app.core.types import as_local, local_today, utcnow
 from app.extensions import db
 from app.mediation.checklist import missing_file_items
@@ -454,7 +455,7 @@ def record_confirmation(actor, agreement, data):
         raise DomainError(_("The application cannot be before the agreement."), field="applied_on")
     if applied_on > agreement.confirmation_deadline():
         raise DomainError(_("The 30 days for applying to the court ended on %(date)s.",
-                            date=agreement.confirmation_deadline().isoformat()), field="applied_on")
+                            date=date_filter(agreement.confirmation_deadline())), field="applied_on")
     result = ConfirmationResult.coerce(data.get("result")) or ConfirmationResult.pending
     result_on = data.get("result_on")
     if result != ConfirmationResult.pending and result_on is None:

@@ -15,6 +15,7 @@ from app.core.permissions import roles_required
 from app.core.queries import scope_query, visible_unit_ids
 from app.core.roles import Role
 from app.core.storage import content_disposition
+from app.core.templating import date_filter
 from app.core.types import local_today
 from app.extensions import db
 from app.mediation import checklist, forms, queries
@@ -454,7 +455,7 @@ def confirmation(case_id):
     if done:
         return done
     note = _("Apply by %(date)s (30 days after the agreement).",
-             date=agreement_.confirmation_deadline().isoformat())
+             date=date_filter(agreement_.confirmation_deadline()))
     return action_page(case, form, _("Judicial confirmation"), ["applied_on", "court", "result",
                                                                           "result_on"], _("Save"), note=note)
 

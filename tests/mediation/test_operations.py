@@ -6,6 +6,7 @@ import pytest
 
 from app.core.models import User
 from app.core.operations import DomainError
+from app.core.templating import date_filter
 from app.extensions import db
 from app.mediation import operations as ops
 from app.mediation import queries
@@ -52,7 +53,7 @@ def test_judicial_confirmation_within_30_days(app, world, ctx, password_hash):
     with pytest.raises(DomainError) as error:
         ops.record_confirmation(mediator, agreement, {"applied_on": last_day + timedelta(days=1),
                                                       "court": "清溪县人民法院"})
-    assert last_day.isoformat() in str(error.value.message)
+    assert date_filter(last_day) in str(error.value.message)  # the date as the reader writes it
     applied = {"applied_on": when.confirmation_applied, "court": "清溪县人民法院", "result": "confirmed"}
     with pytest.raises(DomainError):
         ops.record_confirmation(mediator, agreement, applied)  # a result needs its date
