@@ -39,11 +39,11 @@ staff_required = roles_required(Role.mediator, Role.admin)
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def load_case(case_id, rule="can_view"):
-    """The case with everything its pages show, if the current user may see it this way; 404 otherwise
-    (no hint that it exists)."""
+def load_case(case_id, rule=Case.can_view):
+    """The case with everything its pages show, if ``rule(case, user)`` (a Case.can_* method) lets the current
+    user see it this way; 404 otherwise (no hint that it exists)."""
     case = queries.case_with_details(case_id)
-    if case is None or not getattr(case, rule)(current_user):
+    if case is None or not rule(case, current_user):
         abort(404)
     return case
 
@@ -207,7 +207,7 @@ def show(case_id):
 @bp.get("/cases/<int:case_id>/status")
 @login_required
 def status(case_id):
-    case = load_case(case_id, "can_view_status")
+    case = load_case(case_id, Case.can_view_status)
     return render_template("mediation/status.html", case=case)
 
 
