@@ -29,9 +29,9 @@ def database_url():
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'linli.sqlite3'}"
     # Heroku-style URLs and plain "postgresql://" both go through psycopg 3.
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

@@ -16,23 +16,32 @@ class MultiCheckboxField(SelectMultipleField):
 
 class UnitForm(FlaskForm):
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
-    name = StringField(_l("Name"), filters=[strip_filter],
-                       validators=[DataRequired(_l("Enter a name.")), Length(max=100)])
-    code = StringField(_l("Code"), filters=[strip_filter], validators=[Optional(), Length(max=32)],
-                       description=_l("Optional administrative code, unique in the whole tree."))
+    name = StringField(
+        _l("Name"), filters=[strip_filter], validators=[DataRequired(_l("Enter a name.")), Length(max=100)]
+    )
+    code = StringField(
+        _l("Code"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=32)],
+        description=_l("Optional administrative code, unique in the whole tree."),
+    )
 
 
 class BuildingForm(FlaskForm):
-    name = StringField(_l("Building"), filters=[strip_filter],
-                       validators=[DataRequired(_l("Enter the building's name or number.")), Length(max=100)])
+    name = StringField(
+        _l("Building"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter the building's name or number.")), Length(max=100)],
+    )
     address = StringField(_l("Address"), filters=[strip_filter], validators=[Optional(), Length(max=255)])
     entrances = IntegerField(_l("Entrances"), validators=[Optional(), NumberRange(min=1, max=99)])
     households = IntegerField(_l("Households"), validators=[Optional(), NumberRange(min=0, max=9999)])
 
 
 class HandlingUnitForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[strip_filter],
-                       validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
+    name = StringField(
+        _l("Name"), filters=[strip_filter], validators=[DataRequired(_l("Enter a name.")), Length(max=120)]
+    )
     kind = SelectField(_l("Kind"), choices=choices(HandlingUnitKind.choices()))
     org_unit_id = SelectField(_l("Area served"), coerce=int)
     contact_name = StringField(_l("Contact person"), filters=[strip_filter], validators=[Optional(), Length(max=60)])
@@ -41,35 +50,47 @@ class HandlingUnitForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    name = StringField(_l("Full name"), filters=[strip_filter],
-                       validators=[DataRequired(_l("Enter a name.")), Length(max=60)])
-    roles = MultiCheckboxField(_l("Roles"), choices=choices(Role.choices()),
-                               validators=[DataRequired(_l("Choose at least one role."))])
+    name = StringField(
+        _l("Full name"), filters=[strip_filter], validators=[DataRequired(_l("Enter a name.")), Length(max=60)]
+    )
+    roles = MultiCheckboxField(
+        _l("Roles"), choices=choices(Role.choices()), validators=[DataRequired(_l("Choose at least one role."))]
+    )
     org_unit_id = SelectField(_l("Organisation unit"), coerce=int)
     handling_unit_id = SelectField(_l("Handling unit (for handlers)"), coerce=int)
-    home_building_id = SelectField(_l("Home building"), coerce=int, default=0, validators=[Optional()],
-                                   description=_l("Optional. Used to warn when a mediator lives in the same building "
-                                                  "as a party."))
+    home_building_id = SelectField(
+        _l("Home building"),
+        coerce=int,
+        default=0,
+        validators=[Optional()],
+        description=_l("Optional. Used to warn when a mediator lives in the same building as a party."),
+    )
     active = BooleanField(_l("Active"), default=True)
 
 
 class NewUserForm(UserForm):
     phone = PhoneField(_l("Mobile number"), validators=[DataRequired(_l("Enter a mobile number.")), MobileNumber()])
-    password = PasswordField(_l("Initial password"),
-                             validators=[DataRequired(_l("Enter an initial password.")), Length(max=200),
-                                         PasswordStrength()],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(_l("Enter an initial password.")), Length(max=200), PasswordStrength()],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField(_l("New password"),
-                                 validators=[DataRequired(_l("Enter a new password.")), Length(max=200),
-                                             PasswordStrength()],
-                                 render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(_l("Repeat the new password.")),
-                                        EqualTo("new_password", _l("The two passwords do not match."))],
-                            render_kw={"autocomplete": "new-password"})
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=200), PasswordStrength()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(_l("Repeat the new password.")),
+            EqualTo("new_password", _l("The two passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class AuditFilterForm(FlaskForm):

@@ -29,7 +29,6 @@ from app.extensions import db
 bp = Blueprint("admin", __name__)
 
 
-
 @bp.before_request
 @admin_required
 def require_admin():
@@ -50,8 +49,11 @@ def visible_units():
 
 def unit_choices(kinds=None):
     units = visible_units()
-    return choices((u.id, "\u3000" * (u.depth - current_user.org_unit.depth) + u.name)
-                   for u in units if kinds is None or u.kind in kinds)
+    return choices(
+        (u.id, "\u3000" * (u.depth - current_user.org_unit.depth) + u.name)
+        for u in units
+        if kinds is None or u.kind in kinds
+    )
 
 
 @bp.get("/")
@@ -65,12 +67,16 @@ def index():
 @bp.get("/units")
 def units():
     units = visible_units()
-    counts = dict(db.session.execute(
-        select(Building.grid_id, db.func.count(Building.id))
-        .where(Building.grid_id.in_(queries.visible_unit_ids(current_user)))
-        .group_by(Building.grid_id)).all())
-    return render_template("admin/units.html", units=units, building_counts=counts,
-                           base_depth=current_user.org_unit.depth)
+    counts = dict(
+        db.session.execute(
+            select(Building.grid_id, db.func.count(Building.id))
+            .where(Building.grid_id.in_(queries.visible_unit_ids(current_user)))
+            .group_by(Building.grid_id)
+        ).all()
+    )
+    return render_template(
+        "admin/units.html", units=units, building_counts=counts, base_depth=current_user.org_unit.depth
+    )
 
 
 @bp.route("/units/<int:parent_id>/new", methods=["GET", "POST"])
@@ -81,9 +87,12 @@ def new_unit(parent_id):
         abort(404)
     form = UnitForm()
     form.kind.choices = choices(UnitKind.choices(kinds))
-    done = form_action(form, lambda: operations.create_unit(current_user, parent, form.kind.data, form.name.data,
-                                                            form.code.data),
-                       success=lambda added: _("%(name)s has been added.", name=added.name), next_url=url_for(".units"))
+    done = form_action(
+        form,
+        lambda: operations.create_unit(current_user, parent, form.kind.data, form.name.data, form.code.data),
+        success=lambda added: _("%(name)s has been added.", name=added.name),
+        next_url=url_for(".units"),
+    )
     return done or render_template("admin/unit_form.html", form=form, parent=parent, unit=None)
 
 
@@ -93,8 +102,12 @@ def edit_unit(unit_id):
     form = UnitForm(obj=unit)
     form.kind.choices = choices(UnitKind.choices([unit.kind]))
     form.kind.data = unit.kind
-    done = form_action(form, lambda: operations.update_unit(current_user, unit, form.name.data, form.code.data),
-                       success=lambda saved: _("%(name)s has been saved.", name=saved.name), next_url=url_for(".units"))
+    done = form_action(
+        form,
+        lambda: operations.update_unit(current_user, unit, form.name.data, form.code.data),
+        success=lambda saved: _("%(name)s has been saved.", name=saved.name),
+        next_url=url_for(".units"),
+    )
     return done or render_template("admin/unit_form.html", form=form, parent=unit.parent, unit=unit)
 
 
@@ -118,9 +131,12 @@ def new_building(grid_id=None, building_id=None):
     if grid.kind != UnitKind.grid:
         abort(404)
     form = BuildingForm(obj=building)
-    done = form_action(form, lambda: operations.save_building(current_user, grid, form.data, building),
-                       success=lambda saved: _("Building %(name)s has been saved.", name=saved.name),
-                       next_url=url_for(".buildings", grid_id=grid.id))
+    done = form_action(
+        form,
+        lambda: operations.save_building(current_user, grid, form.data, building),
+        success=lambda saved: _("Building %(name)s has been saved.", name=saved.name),
+        next_url=url_for(".buildings", grid_id=grid.id),
+    )
     return done or render_template("admin/building_form.html", form=form, grid=grid, building=building)
 
 
@@ -148,8 +164,12 @@ def new_handling_unit(handling_unit_id=None):
         data = dict(form.data, org_unit=scoped_unit_or_404(form.org_unit_id.data))
         return operations.save_handling_unit(current_user, data, unit)
 
-    done = form_action(form, save, success=lambda saved: _("%(name)s has been saved.", name=saved.name),
-                       next_url=url_for(".handling_units"))
+    done = form_action(
+        form,
+        save,
+        success=lambda saved: _("%(name)s has been saved.", name=saved.name),
+        next_url=url_for(".handling_units"),
+    )
     return done or render_template("admin/handling_unit_form.html", form=form, unit=unit)
 
 
@@ -159,9 +179,11 @@ def new_handling_unit(handling_unit_id=None):
 @bp.get("/users")
 def users():
     q = (request.args.get("q") or "").strip()[:60]
-    query = (scope_query(select(User), User.org_unit_id)
-             .options(selectinload(User.org_unit), selectinload(User.role_rows))
-             .order_by(User.active.desc(), User.name))
+    query = (
+        scope_query(select(User), User.org_unit_id)
+        .options(selectinload(User.org_unit), selectinload(User.role_rows))
+        .order_by(User.active.desc(), User.name)
+    )
     if q:
         like = f"%{q}%"
         query = query.where(or_(User.name.like(like), User.phone.like(like)))
@@ -173,10 +195,15 @@ def prepare_user_form(form):
     form.org_unit_id.choices = unit_choices()
     hu_query = scope_query(select(HandlingUnit), HandlingUnit.org_unit_id).order_by(HandlingUnit.name)
     form.handling_unit_id.choices = choices([(0, _("(none)"))] + [(u.id, u.name) for u in db.session.scalars(hu_query)])
-    building_query = (select(Building).where(Building.grid_id.in_(queries.visible_unit_ids(current_user)))
-                      .options(selectinload(Building.grid)).order_by(Building.grid_id, Building.id))
-    form.home_building_id.choices = choices([(0, _("(none)"))] + [(b.id, f"{b.grid.name} {b.name}")
-                                                                  for b in db.session.scalars(building_query)])
+    building_query = (
+        select(Building)
+        .where(Building.grid_id.in_(queries.visible_unit_ids(current_user)))
+        .options(selectinload(Building.grid))
+        .order_by(Building.grid_id, Building.id)
+    )
+    form.home_building_id.choices = choices(
+        [(0, _("(none)"))] + [(b.id, f"{b.grid.name} {b.name}") for b in db.session.scalars(building_query)]
+    )
 
 
 def fill_user_form(form, user):
@@ -207,10 +234,18 @@ def new_user():
     prepare_user_form(form)
     done = form_action(
         form,
-        lambda: operations.create_user(current_user, form.phone.data, form.name.data, form.password.data,
-                                       form.roles.data, active=form.active.data, **resolve_user_form(form)),
+        lambda: operations.create_user(
+            current_user,
+            form.phone.data,
+            form.name.data,
+            form.password.data,
+            form.roles.data,
+            active=form.active.data,
+            **resolve_user_form(form),
+        ),
         success=lambda user: _("%(name)s can now log in with %(phone)s.", name=user.name, phone=user.phone),
-        next_url=url_for(".users"))
+        next_url=url_for(".users"),
+    )
     return done or render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -230,9 +265,12 @@ def edit_user(user_id):
         fill_user_form(form, user)
     done = form_action(
         form,
-        lambda: operations.update_user(current_user, user, form.name.data, form.roles.data,
-                                       active=form.active.data, **resolve_user_form(form)),
-        success=lambda saved: _("%(name)s has been saved.", name=saved.name), next_url=url_for(".users"))
+        lambda: operations.update_user(
+            current_user, user, form.name.data, form.roles.data, active=form.active.data, **resolve_user_form(form)
+        ),
+        success=lambda saved: _("%(name)s has been saved.", name=saved.name),
+        next_url=url_for(".users"),
+    )
     return done or render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm())
 
 
@@ -240,10 +278,12 @@ def edit_user(user_id):
 def reset_password(user_id):
     user = scoped_user_or_404(user_id)
     form = ResetPasswordForm()
-    done = form_action(form, lambda: operations.reset_password(current_user, user, form.new_password.data),
-                       success=_("The password of %(name)s has been reset; their other sessions have ended.",
-                                 name=user.name),
-                       next_url=url_for(".edit_user", user_id=user.id))
+    done = form_action(
+        form,
+        lambda: operations.reset_password(current_user, user, form.new_password.data),
+        success=_("The password of %(name)s has been reset; their other sessions have ended.", name=user.name),
+        next_url=url_for(".edit_user", user_id=user.id),
+    )
     if done:
         return done
     user_form = UserForm(obj=user)
@@ -263,8 +303,11 @@ def audit():
     form.target_type.choices = choices([("", _("(all)"))] + sorted(targets.items(), key=lambda item: str(item[1])))
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     # Entries about what the admin may see: actors inside the admin's scope, and system entries.
-    query = query.outerjoin(AuditEntry.actor).options(contains_eager(AuditEntry.actor)).where(
-        or_(AuditEntry.actor_id.is_(None), User.org_unit_id.in_(queries.visible_unit_ids(current_user))))
+    query = (
+        query.outerjoin(AuditEntry.actor)
+        .options(contains_eager(AuditEntry.actor))
+        .where(or_(AuditEntry.actor_id.is_(None), User.org_unit_id.in_(queries.visible_unit_ids(current_user))))
+    )
     if form.validate():
         if form.action.data:
             query = query.where(AuditEntry.action.like(f"{form.action.data}%"))
@@ -277,8 +320,9 @@ def audit():
         if form.date_from.data:
             query = query.where(AuditEntry.created_at >= datetime.combine(form.date_from.data, time.min, tz))
         if form.date_to.data:
-            query = query.where(AuditEntry.created_at < datetime.combine(form.date_to.data + timedelta(days=1),
-                                                                          time.min, tz))
+            query = query.where(
+                AuditEntry.created_at < datetime.combine(form.date_to.data + timedelta(days=1), time.min, tz)
+            )
     page = paginate(query, current_app.config["PAGE_SIZE"])
     return render_template("admin/audit.html", form=form, page=page, targets=targets)
 

@@ -9,26 +9,38 @@ from app.core.i18n import lazy_gettext as _l
 
 class LoginForm(FlaskForm):
     phone = PhoneField(_l("Mobile number"), validators=[DataRequired(_l("Enter your mobile number.")), MobileNumber()])
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=200)],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
 
 
 class AccountForm(FlaskForm):
-    name = StringField(_l("Full name"), filters=[strip_filter],
-                       validators=[DataRequired(_l("Enter your name.")), Length(max=60)])
+    name = StringField(
+        _l("Full name"), filters=[strip_filter], validators=[DataRequired(_l("Enter your name.")), Length(max=60)]
+    )
     locale = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(_l("Enter your current password."))],
-                                     render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password.")),
-                                                                  Length(max=200), PasswordStrength()],
-                                 render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(_l("Repeat the new password.")),
-                                        EqualTo("new_password", _l("The two passwords do not match."))],
-                            render_kw={"autocomplete": "new-password"})
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=200), PasswordStrength()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(_l("Repeat the new password.")),
+            EqualTo("new_password", _l("The two passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

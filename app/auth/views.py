@@ -76,8 +76,12 @@ def account():
     form = AccountForm(obj=user)
     if request.method == "GET":
         form.locale.data = user.locale or str(current_app.config["LINLI_LANGUAGE"])
-    done = form_action(form, lambda: operations.update_account(user, form.name.data, form.locale.data),
-                       success=_("Your account has been saved."), next_url=url_for("auth.account"))
+    done = form_action(
+        form,
+        lambda: operations.update_account(user, form.name.data, form.locale.data),
+        success=_("Your account has been saved."),
+        next_url=url_for("auth.account"),
+    )
     if done:
         # This browser's language follows the saved one, once it is saved.
         session["lang"] = user.locale
@@ -90,10 +94,12 @@ def account():
 def change_password():
     user = current_user._get_current_object()
     form = PasswordChangeForm()
-    done = form_action(form, lambda: operations.change_own_password(user, form.current_password.data,
-                                                                    form.new_password.data),
-                       success=_("Your password has been changed. Other devices have been logged out."),
-                       next_url=url_for("auth.account"))
+    done = form_action(
+        form,
+        lambda: operations.change_own_password(user, form.current_password.data, form.new_password.data),
+        success=_("Your password has been changed. Other devices have been logged out."),
+        next_url=url_for("auth.account"),
+    )
     if done:
         # The login token changed with the password, which ends every session, this one too. Log in again
         # with the new token, here only, once the change is committed. This is done here, in the open, rather

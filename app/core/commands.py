@@ -14,12 +14,18 @@ from app.extensions import db
 @click.command("create-user")
 @click.option("--phone", required=True, help="Mainland mobile number (11 digits), used to log in.")
 @click.option("--name", required=True, help="Display name.")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]),
-              help="A role; repeat for several.")
-@click.option("--unit", "unit_ref", default=None,
-              help="Org unit id, code or name (default: the top of the tree).")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Password (asked for when not given).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="A role; repeat for several.",
+)
+@click.option("--unit", "unit_ref", default=None, help="Org unit id, code or name (default: the top of the tree).")
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Password (asked for when not given)."
+)
 @with_appcontext
 def create_user_command(phone, name, roles, unit_ref, password):
     """Create a user (for example the first administrator)."""

@@ -11,31 +11,72 @@ from app.core.roles import Role
 DEMO_PASSWORD = "linli-demo-2026"  # noqa: S105 - demo accounts only, printed by demo-data
 
 TREE = {
-    "name": "清溪县", "code": "QX", "kind": "county",
-    "children": [{
-        "name": "舞阳街道", "code": "QX-WY", "kind": "street",
-        "children": [
-            {"name": "回龙社区", "code": "QX-WY-HL", "kind": "community", "children": [
-                {"name": "回龙第一网格", "code": "QX-WY-HL-01", "kind": "grid",
-                 "buildings": ["1幢", "2幢", "3幢", "4幢", "5幢", "6幢"]},
-                {"name": "回龙第二网格", "code": "QX-WY-HL-02", "kind": "grid",
-                 "buildings": ["7幢", "8幢", "9幢", "10幢", "11幢"]},
-                {"name": "回龙第三网格", "code": "QX-WY-HL-03", "kind": "grid",
-                 "buildings": ["12幢", "13幢", "14幢", "15幢"]},
-            ]},
-            {"name": "东湖社区", "code": "QX-WY-DH", "kind": "community", "children": [
-                {"name": "东湖第一网格", "code": "QX-WY-DH-01", "kind": "grid",
-                 "buildings": ["东湖苑1幢", "东湖苑2幢", "东湖苑3幢"]},
-                {"name": "东湖第二网格", "code": "QX-WY-DH-02", "kind": "grid",
-                 "buildings": ["湖滨小区A座", "湖滨小区B座"]},
-            ]},
-        ],
-    }],
+    "name": "清溪县",
+    "code": "QX",
+    "kind": "county",
+    "children": [
+        {
+            "name": "舞阳街道",
+            "code": "QX-WY",
+            "kind": "street",
+            "children": [
+                {
+                    "name": "回龙社区",
+                    "code": "QX-WY-HL",
+                    "kind": "community",
+                    "children": [
+                        {
+                            "name": "回龙第一网格",
+                            "code": "QX-WY-HL-01",
+                            "kind": "grid",
+                            "buildings": ["1幢", "2幢", "3幢", "4幢", "5幢", "6幢"],
+                        },
+                        {
+                            "name": "回龙第二网格",
+                            "code": "QX-WY-HL-02",
+                            "kind": "grid",
+                            "buildings": ["7幢", "8幢", "9幢", "10幢", "11幢"],
+                        },
+                        {
+                            "name": "回龙第三网格",
+                            "code": "QX-WY-HL-03",
+                            "kind": "grid",
+                            "buildings": ["12幢", "13幢", "14幢", "15幢"],
+                        },
+                    ],
+                },
+                {
+                    "name": "东湖社区",
+                    "code": "QX-WY-DH",
+                    "kind": "community",
+                    "children": [
+                        {
+                            "name": "东湖第一网格",
+                            "code": "QX-WY-DH-01",
+                            "kind": "grid",
+                            "buildings": ["东湖苑1幢", "东湖苑2幢", "东湖苑3幢"],
+                        },
+                        {
+                            "name": "东湖第二网格",
+                            "code": "QX-WY-DH-02",
+                            "kind": "grid",
+                            "buildings": ["湖滨小区A座", "湖滨小区B座"],
+                        },
+                    ],
+                },
+            ],
+        }
+    ],
 }
 
 HANDLING_UNITS = [
-    ("QX-WY-HL", HandlingUnitKind.property_company, "清溪安居物业服务有限公司（回龙苑项目部）", "周建国",
-     "13905720011"),
+    (
+        "QX-WY-HL",
+        HandlingUnitKind.property_company,
+        "清溪安居物业服务有限公司（回龙苑项目部）",
+        "周建国",
+        "13905720011",
+    ),
     ("QX-WY", HandlingUnitKind.police_station, "舞阳派出所", "吴志强", "13905720022"),
     ("QX-WY", HandlingUnitKind.township_office, "舞阳街道城建办", "沈丽华", "13905720033"),
     ("QX", HandlingUnitKind.utility, "清溪县供水有限公司", "钱海峰", "13905720044"),
@@ -65,6 +106,7 @@ def demo_steps():
             units[node["code"]] = unit
             for name in node.get("buildings", []):
                 operations.save_building(None, unit, {"name": name, "entrances": 2, "households": 48})
+
         return step
 
     steps = []
@@ -78,9 +120,20 @@ def demo_steps():
 
     def make_handling_unit(code, kind, name, contact, phone):
         def step():
-            handling.append(operations.save_handling_unit(None, {
-                "name": name, "kind": kind, "org_unit": units[code], "contact_name": contact,
-                "contact_phone": phone, "active": True}))
+            handling.append(
+                operations.save_handling_unit(
+                    None,
+                    {
+                        "name": name,
+                        "kind": kind,
+                        "org_unit": units[code],
+                        "contact_name": contact,
+                        "contact_phone": phone,
+                        "active": True,
+                    },
+                )
+            )
+
         return step
 
     steps.extend(make_handling_unit(*row) for row in HANDLING_UNITS)
@@ -89,6 +142,7 @@ def demo_steps():
         def step():
             unit = handling[handling_index] if handling_index is not None else None
             operations.create_user(None, phone, name, DEMO_PASSWORD, roles, units[code], handling_unit=unit)
+
         return step
 
     steps.extend(make_user(*row) for row in USERS)

@@ -61,9 +61,15 @@ def _translated_titles(enum_class, _locale):
 def enum_type(enum_class, name, length=None):
     """The column type of a titled enum: VARCHAR(length) plus a CHECK constraint named ``name``
     (with the naming convention: ck_<table>_<name>) that admits the members' values only."""
-    return Enum(enum_class, name=name, native_enum=False, create_constraint=True, validate_strings=True,
-                length=length or max(len(member.value) for member in enum_class),
-                values_callable=lambda members: [member.value for member in members])
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=length or max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 def enum_column(enum_class, name, length=None, **kwargs):

@@ -13,16 +13,23 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("You do not have permission to see this page or do this.")),
     404: (_l("Page not found"), _l("There is no page at this address. It may have been moved or removed.")),
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
-    409: (_l("Changed in the meantime"),
-          _l("Somebody else changed this at the same moment, so nothing was saved. Please reload the page, check "
-             "what changed and try again.")),
+    409: (
+        _l("Changed in the meantime"),
+        _l(
+            "Somebody else changed this at the same moment, so nothing was saved. Please reload the page, check "
+            "what changed and try again."
+        ),
+    ),
     413: (_l("Upload too large"), _l("The file you sent is larger than allowed. Please choose a smaller file.")),
     429: (_l("Too many attempts"), _l("Too many requests in a short time. Please wait a minute and try again.")),
-    500: (_l("Something went wrong"),
-          _l("An unexpected error happened on our side. It has been logged; please try again later.")),
+    500: (
+        _l("Something went wrong"),
+        _l("An unexpected error happened on our side. It has been logged; please try again later."),
+    ),
 }
 LOGIN_THROTTLED = _l(
-    "Too many failed logins for this number. For your safety, please wait one minute before trying again.")
+    "Too many failed logins for this number. For your safety, please wait one minute before trying again."
+)
 CSRF_MESSAGE = _l("The form had expired or did not come from this site. Please go back, reload the page and try again.")
 
 

@@ -93,8 +93,9 @@ def id_number_valid(value):
 class IdNumber:
     def __call__(self, form, field):
         if field.data and not id_number_valid(field.data):
-            raise ValidationError(_l("This is not a valid 18-digit ID number (check the digits and the last "
-                                     "character)."))
+            raise ValidationError(
+                _l("This is not a valid 18-digit ID number (check the digits and the last character).")
+            )
 
 
 def upper_strip_filter(value):

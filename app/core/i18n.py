@@ -70,6 +70,7 @@ def install_jinja_gettext(app):
         newstyle=True,
     )
 
+
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 

@@ -191,9 +191,7 @@ class User(UserMixin, db.Model):
     org_unit: Mapped[OrgUnit] = relationship()
     handling_unit: Mapped[HandlingUnit | None] = relationship()
     home_building: Mapped[Building | None] = relationship()
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", order_by=UserRole.role
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", order_by=UserRole.role)
 
     def __repr__(self):
         return f"<User {self.id} {self.phone}>"
@@ -249,10 +247,17 @@ def load_user(token):
 def _load_user_statement():
     # One query for the user, their roles, their unit and their unread notifications: every page shows them.
     # Built once: putting a statement with these options together costs more than running it.
-    unread = (select(func.count()).where(Notification.user_id == User.id, Notification.read_at.is_(None))
-              .correlate(User).scalar_subquery())
-    return (select(User).where(User.login_token == bindparam("token"))
-            .options(joinedload(User.role_rows), joinedload(User.org_unit), with_expression(User.unread_count, unread)))
+    unread = (
+        select(func.count())
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    return (
+        select(User)
+        .where(User.login_token == bindparam("token"))
+        .options(joinedload(User.role_rows), joinedload(User.org_unit), with_expression(User.unread_count, unread))
+    )
 
 
 class AuditEntry(db.Model):
@@ -289,8 +294,10 @@ class Notification(db.Model):
     """An in-app message to one user, with a link to what it is about."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),
-                      Index("ix_notifications_user_id_id", "user_id", "id"))
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+        Index("ix_notifications_user_id_id", "user_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -35,8 +35,12 @@ def check_version(record, version):
     """Refuse a change made on an older version of ``record`` (the version its form was filled in on; a form
     that sends none is refused too)."""
     if version is not UNCHECKED and str(version) != str(record.version):
-        raise ChangedMeanwhile(_("Somebody else changed this after you opened the form, so it was not saved. "
-                                 "What you typed is kept below: compare it with the case page, then save again."))
+        raise ChangedMeanwhile(
+            _(
+                "Somebody else changed this after you opened the form, so it was not saved. "
+                "What you typed is kept below: compare it with the case page, then save again."
+            )
+        )
 
 
 # --- audit log -------------------------------------------------------------------------------
@@ -153,9 +157,7 @@ def save_building(actor, grid, data, building=None):
     if grid.kind != UnitKind.grid:
         raise DomainError(_("Buildings belong to a grid."))
     name = data["name"].strip()
-    clash = db.session.scalar(
-        select(Building.id).where(Building.grid_id == grid.id, Building.name == name)
-    )
+    clash = db.session.scalar(select(Building.id).where(Building.grid_id == grid.id, Building.name == name))
     if clash and (building is None or clash != building.id):
         raise DomainError(_("This grid already has a building with that name."), field="name")
     created = building is None
@@ -192,12 +194,20 @@ def save_handling_unit(actor, data, unit=None):
 # --- users -----------------------------------------------------------------------------------
 
 
-def create_user(actor, phone, name, password, roles, org_unit, handling_unit=None, locale=None, *, active=True,
-                home_building=None):
+def create_user(
+    actor, phone, name, password, roles, org_unit, handling_unit=None, locale=None, *, active=True, home_building=None
+):
     if db.session.scalar(select(User.id).where(User.phone == phone)):
         raise DomainError(_("A user with this mobile number already exists."), field="phone")
-    user = User(phone=phone, name=name.strip(), org_unit=org_unit, handling_unit=handling_unit, locale=locale,
-                active=bool(active), home_building=home_building)
+    user = User(
+        phone=phone,
+        name=name.strip(),
+        org_unit=org_unit,
+        handling_unit=handling_unit,
+        locale=locale,
+        active=bool(active),
+        home_building=home_building,
+    )
     user.set_password(password)
     user.set_roles(roles)
     db.session.add(user)
@@ -207,9 +217,14 @@ def create_user(actor, phone, name, password, roles, org_unit, handling_unit=Non
 
 
 def _user_snapshot(user):
-    return {"name": user.name, "roles": sorted(str(r) for r in user.roles), "org_unit_id": user.org_unit_id,
-            "handling_unit_id": user.handling_unit_id, "active": user.active,
-            "home_building_id": user.home_building_id}
+    return {
+        "name": user.name,
+        "roles": sorted(str(r) for r in user.roles),
+        "org_unit_id": user.org_unit_id,
+        "handling_unit_id": user.handling_unit_id,
+        "active": user.active,
+        "home_building_id": user.home_building_id,
+    }
 
 
 def update_user(actor, user, name, roles, org_unit, handling_unit=None, active=True, home_building=None):

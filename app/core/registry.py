@@ -91,15 +91,19 @@ def _holds(user, roles):
 
 def nav_items(user):
     """(label, endpoint, url) of the menu entries ``user`` may open, in menu order."""
-    items = sorted((item for feature in features() for item in feature.nav if _holds(user, item.roles)),
-                   key=lambda item: item.order)
+    items = sorted(
+        (item for feature in features() for item in feature.nav if _holds(user, item.roles)),
+        key=lambda item: item.order,
+    )
     return [(item.label, item.endpoint, url_for(item.endpoint)) for item in items]
 
 
 def home_cards(user):
     """(template, context) of the home-page cards for ``user``, in page order."""
-    cards = sorted((card for feature in features() for card in feature.home_cards if _holds(user, card.roles)),
-                   key=lambda card: card.order)
+    cards = sorted(
+        (card for feature in features() for card in feature.home_cards if _holds(user, card.roles)),
+        key=lambda card: card.order,
+    )
     return [(card.template, card.context(user) if card.context else None) for card in cards]
 
 

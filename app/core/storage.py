@@ -113,8 +113,11 @@ def check_upload(file_storage, *, allow=("image", "pdf"), max_bytes=DEFAULT_MAX_
         if "image" not in allow:
             raise _wrong_kind(allow)
         if max_pixels is None:
-            max_pixels = current_app.config.get("UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS) if has_app_context() \
+            max_pixels = (
+                current_app.config.get("UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+                if has_app_context()
                 else DEFAULT_MAX_PIXELS
+            )
         data, content_type, extension = _reencode_image(data, allow, max_pixels)
     filename = clean_filename(file_storage.filename, extension)
     return CheckedFile(data=data, content_type=content_type, extension=extension, filename=filename, size=len(data))
@@ -129,8 +132,9 @@ def _wrong_kind(allow):
 
 
 def _too_many_pixels(max_pixels):
-    return DomainError(_("The image is too large (at most %(mp)s megapixels).", mp=f"{max_pixels / 1e6:g}"),
-                       field="file")
+    return DomainError(
+        _("The image is too large (at most %(mp)s megapixels).", mp=f"{max_pixels / 1e6:g}"), field="file"
+    )
 
 
 def _reencode_image(data, allow, max_pixels):
@@ -148,8 +152,7 @@ def _reencode_image(data, allow, max_pixels):
     except UnidentifiedImageError as error:
         raise _wrong_kind(allow) from error
     except Exception as error:  # noqa: BLE001 - Pillow fails on bad input with many kinds of errors
-        raise DomainError(_("The image could not be read; it may be damaged or incomplete."), field="file") \
-            from error
+        raise DomainError(_("The image could not be read; it may be damaged or incomplete."), field="file") from error
     with image:
         width, height = image.size
         if width * height > max_pixels:  # from the header: nothing decoded yet
@@ -160,8 +163,9 @@ def _reencode_image(data, allow, max_pixels):
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise _too_many_pixels(max_pixels) from error
         except Exception as error:  # noqa: BLE001 - as above: any failure to decode is a refusal
-            raise DomainError(_("The image could not be read; it may be damaged or incomplete."), field="file") \
-                from error
+            raise DomainError(
+                _("The image could not be read; it may be damaged or incomplete."), field="file"
+            ) from error
     return encoded, content_type, extension
 
 
@@ -214,7 +218,7 @@ def clean_filename(name, extension=None):
     name = "".join(c for c in name if c not in _BIDI_CONTROLS and unicodedata.category(c) not in _UNSAFE_CATEGORIES)
     if extension:
         stem = _EXTENSION.sub("", name.strip()).strip(" .") or "file"
-        return stem[:MAX_FILENAME_CHARS - len(extension)].rstrip(" .") + extension
+        return stem[: MAX_FILENAME_CHARS - len(extension)].rstrip(" .") + extension
     return name.strip(" .")[:MAX_FILENAME_CHARS]
 
 
@@ -235,7 +239,7 @@ def content_disposition(filename, as_attachment=True):
     except UnicodeEncodeError:
         match = _EXTENSION.search(name)
         extension = match.group(0) if match else ""
-        stem = unicodedata.normalize("NFKD", name[:len(name) - len(extension)]).encode("ascii", "ignore").decode()
+        stem = unicodedata.normalize("NFKD", name[: len(name) - len(extension)]).encode("ascii", "ignore").decode()
         simple = (stem if stem.strip(" ._-") else "download") + extension
         quoted = quote(name, safe="!#$&+-.^_`|~")
         return dump_options_header(disposition, {"filename": simple, "filename*": f"UTF-8''{quoted}"})
@@ -316,8 +320,9 @@ class S3Storage:
     """Objects in a bucket of an S3-compatible store, under ``prefix``. Objects are written without an
     ACL, so they are private to the account; they are read only by the app, with its own credentials."""
 
-    def __init__(self, bucket, prefix="", endpoint_url=None, region="us-east-1", key=None, secret=None,
-                 addressing_style="auto"):
+    def __init__(
+        self, bucket, prefix="", endpoint_url=None, region="us-east-1", key=None, secret=None, addressing_style="auto"
+    ):
         import boto3
         from botocore.config import Config as BotoConfig
 
@@ -336,8 +341,12 @@ class S3Storage:
         )
         # A session of its own: boto3's default session is not safe to share between threads, a client is.
         self.client = boto3.session.Session().client(
-            "s3", endpoint_url=endpoint_url or None, aws_access_key_id=key or None,
-            aws_secret_access_key=secret or None, config=config)
+            "s3",
+            endpoint_url=endpoint_url or None,
+            aws_access_key_id=key or None,
+            aws_secret_access_key=secret or None,
+            config=config,
+        )
 
     def __repr__(self):
         return f"S3Storage({self.bucket!r}, {self.prefix!r})"
@@ -391,10 +400,15 @@ def storage_from_config(config):
     if parts.scheme == "file":
         return LocalStorage(unquote(parts.path))
     if parts.scheme == "s3" and parts.netloc:
-        return S3Storage(parts.netloc, unquote(parts.path), endpoint_url=config.get("S3_ENDPOINT_URL"),
-                         region=config.get("S3_REGION") or "us-east-1", key=config.get("AWS_ACCESS_KEY_ID"),
-                         secret=config.get("AWS_SECRET_ACCESS_KEY"),
-                         addressing_style=config.get("S3_ADDRESSING_STYLE") or "auto")
+        return S3Storage(
+            parts.netloc,
+            unquote(parts.path),
+            endpoint_url=config.get("S3_ENDPOINT_URL"),
+            region=config.get("S3_REGION") or "us-east-1",
+            key=config.get("AWS_ACCESS_KEY_ID"),
+            secret=config.get("AWS_SECRET_ACCESS_KEY"),
+            addressing_style=config.get("S3_ADDRESSING_STYLE") or "auto",
+        )
     raise ValueError(f"STORAGE_URL must be s3://bucket/prefix or file:///path, not {url!r}")
 
 

@@ -16,6 +16,8 @@ feature = Feature(
     blueprint=_blueprint,
     url_prefix="/grid",
     nav=[NavItem(_l("Grid work"), "grid.index", {Role.grid_worker, Role.handler, Role.admin}, order=30)],
-    home_cards=[HomeCard("grid/_home_card_grid_worker.html", {Role.grid_worker}, order=10),
-                HomeCard("grid/_home_card_handler.html", {Role.handler}, order=20)],
+    home_cards=[
+        HomeCard("grid/_home_card_grid_worker.html", {Role.grid_worker}, order=10),
+        HomeCard("grid/_home_card_handler.html", {Role.handler}, order=20),
+    ],
 )

@@ -14,7 +14,8 @@ def file_checklist(case):
     kinds = {a.kind for a in case.attachments}
     ends_with_agreement = case.agreement is not None
     parties_identified = bool(case.parties) and (
-        all(p.id_number for p in case.parties) or AttachmentKind.party_id in kinds)
+        all(p.id_number for p in case.parties) or AttachmentKind.party_id in kinds
+    )
     # Mediation took place (sessions were held): then the rights notice and the records belong in the file.
     mediated = bool(case.sessions) or ends_with_agreement or case.end_reason is not None
     items = [
@@ -28,17 +29,16 @@ def file_checklist(case):
         FileItem("investigation", _l("Investigation record"), False, AttachmentKind.investigation in kinds),
         FileItem("evidence", _l("Evidence"), False, bool(kinds & {AttachmentKind.evidence, AttachmentKind.photo})),
         FileItem("receipts", _l("Performance receipts"), False, AttachmentKind.receipt in kinds),
-        FileItem("follow_up", _l("Follow-up record"), ends_with_agreement,
-                 any(f.done_on for f in case.follow_ups)),
+        FileItem("follow_up", _l("Follow-up record"), ends_with_agreement, any(f.done_on for f in case.follow_ups)),
         FileItem("court_papers", _l("Court confirmation papers"), False, AttachmentKind.court_papers in kinds),
     ]
     if ends_with_agreement and case.agreement.form == AgreementForm.written:
-        items.insert(5, FileItem("signed_agreement", _l("Signed agreement (scan)"), True,
-                                 AttachmentKind.signed_agreement in kinds))
+        items.insert(
+            5,
+            FileItem("signed_agreement", _l("Signed agreement (scan)"), True, AttachmentKind.signed_agreement in kinds),
+        )
     return items
 
 
 def missing_file_items(case):
     return [item for item in file_checklist(case) if item.required and not item.present]
-
-

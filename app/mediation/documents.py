@@ -58,8 +58,14 @@ def _shows_private(case):
 
 def _agreement_context(case, pdf):
     agreement = _written_agreement(case)
-    return {"case": case, "agreement": agreement, "parties": _parties_by_role(case), "recorder": _recorder(case),
-            "private": _shows_private(case), "pdf": pdf}
+    return {
+        "case": case,
+        "agreement": agreement,
+        "parties": _parties_by_role(case),
+        "recorder": _recorder(case),
+        "private": _shows_private(case),
+        "pdf": pdf,
+    }
 
 
 def _agreement_page(case, pdf):
@@ -73,26 +79,32 @@ def agreement_html(case):
 
 def rights_notice_html(case):
     """The rights and obligations notice (人民调解权利义务告知书), People's Mediation Law articles 23 and 24."""
-    return render_template("mediation/print/rights_notice.html", case=case, parties=_parties_by_role(case),
-                           pdf=False)
+    return render_template("mediation/print/rights_notice.html", case=case, parties=_parties_by_role(case), pdf=False)
 
 
 def local_datetime(value):
     """A date and time in the installation's time zone (Asia/Shanghai), the way the reader's language writes
     it, to the minute: 2026年11月20日星期五 14:30 / Friday, November 20, 2026, 2:30 PM."""
     locale = get_locale()
-    pattern = (str(locale.datetime_formats["medium"])
-               .replace("{1}", locale.date_formats["full"].pattern)
-               .replace("{0}", locale.time_formats["short"].pattern))
+    pattern = (
+        str(locale.datetime_formats["medium"])
+        .replace("{1}", locale.date_formats["full"].pattern)
+        .replace("{0}", locale.time_formats["short"].pattern)
+    )
     return format_datetime(value, pattern)
 
 
 def session_html(session):
     """The session record (调解笔录) of one mediation session."""
     case = session.case
-    return render_template("mediation/print/session.html", case=case, session=session,
-                           parties=_parties_by_role(case), started_at=local_datetime(session.started_at),
-                           pdf=False)
+    return render_template(
+        "mediation/print/session.html",
+        case=case,
+        session=session,
+        parties=_parties_by_role(case),
+        started_at=local_datetime(session.started_at),
+        pdf=False,
+    )
 
 
 # --- PDF -------------------------------------------------------------------------------------
@@ -137,7 +149,8 @@ def _render_pdf(html):
     with open(os.path.join(static, PRINT_CSS), encoding="utf-8") as fh:
         stylesheet = CSS(string=fh.read(), base_url=base_url, url_fetcher=url_fetcher, font_config=font_config)
     return HTML(string=html, base_url=base_url, url_fetcher=url_fetcher).write_pdf(
-        stylesheets=[stylesheet], font_config=font_config)
+        stylesheets=[stylesheet], font_config=font_config
+    )
 
 
 def agreement_pdf(case):

@@ -129,5 +129,12 @@ OPEN_STATUSES = (CaseStatus.registered, CaseStatus.accepted, CaseStatus.in_media
 # Statuses in which the one-month limit runs.
 RUNNING_STATUSES = (CaseStatus.accepted, CaseStatus.in_mediation)
 HELPER_STATUSES = (CaseStatus.registered, CaseStatus.accepted, CaseStatus.in_mediation, CaseStatus.agreement_reached)
-CLOSED_STATUSES = (CaseStatus.agreement_reached, CaseStatus.ended, CaseStatus.withdrawn, CaseStatus.followed_up,
-                   CaseStatus.declined, CaseStatus.referred, CaseStatus.archived)
+CLOSED_STATUSES = (
+    CaseStatus.agreement_reached,
+    CaseStatus.ended,
+    CaseStatus.withdrawn,
+    CaseStatus.followed_up,
+    CaseStatus.declined,
+    CaseStatus.referred,
+    CaseStatus.archived,
+)

@@ -45,30 +45,45 @@ def required(message=None):
 def text_area(label, max_length=TEXT, needed=True, **kwargs):
     validators = [required()] if needed else [Optional()]
     validators.append(Length(max=max_length, message=_l("Keep it under %(max)d characters.", max=max_length)))
-    return TextAreaField(label, filters=[strip_filter], validators=validators,
-                         render_kw={"rows": kwargs.pop("rows", 3), "maxlength": max_length}, **kwargs)
+    return TextAreaField(
+        label,
+        filters=[strip_filter],
+        validators=validators,
+        render_kw={"rows": kwargs.pop("rows", 3), "maxlength": max_length},
+        **kwargs,
+    )
 
 
 def text(label, max_length=120, needed=True, **kwargs):
     validators = [required()] if needed else [Optional()]
     validators.append(Length(max=max_length, message=_l("Keep it under %(max)d characters.", max=max_length)))
-    return StringField(label, filters=[strip_filter], validators=validators, render_kw={"maxlength": max_length},
-                       **kwargs)
+    return StringField(
+        label, filters=[strip_filter], validators=validators, render_kw={"maxlength": max_length}, **kwargs
+    )
 
 
 class PartyForm(Form):
     role = SelectField(_l("Role"), choices=choices(PartyRole.choices()))
     name = text(_l("Full name"), 60, needed=False)
     sex = SelectField(_l("Sex"), choices=choices([("", "—")] + Sex.choices()), validators=[Optional()])
-    phone = PhoneField(_l("Mobile number"), validators=[Optional(), MobileNumber()],
-                       description=_l("Required for an applicant."))
-    id_number = StringField(_l("ID number"), filters=[upper_strip_filter], validators=[Optional(), IdNumber()],
-                            render_kw={"maxlength": 18, "autocomplete": "off"},
-                            description=_l("Optional; 18 characters."))
+    phone = PhoneField(
+        _l("Mobile number"), validators=[Optional(), MobileNumber()], description=_l("Required for an applicant.")
+    )
+    id_number = StringField(
+        _l("ID number"),
+        filters=[upper_strip_filter],
+        validators=[Optional(), IdNumber()],
+        render_kw={"maxlength": 18, "autocomplete": "off"},
+        description=_l("Optional; 18 characters."),
+    )
     address = text(_l("Address"), 200, needed=False)
     building_id = SelectField(_l("Lives in building"), coerce=int, validators=[Optional()])
-    representative = text(_l("Representative or agent"), 120, needed=False,
-                          description=_l("Name, relationship and phone, if someone acts for this party."))
+    representative = text(
+        _l("Representative or agent"),
+        120,
+        needed=False,
+        description=_l("Name, relationship and phone, if someone acts for this party."),
+    )
 
     def is_empty(self):
         return not any((self.name.data, self.phone.data, self.id_number.data, self.address.data))
@@ -76,11 +91,16 @@ class PartyForm(Form):
 
 class CaseForm(FlaskForm):
     source = SelectField(_l("Source"), choices=choices(CaseSource.choices()))
-    reported_by_id = SelectField(_l("Reported by grid worker"), coerce=int, default=0, validators=[Optional()],
-                                 description=_l("For a grid report: the grid worker is told how the case goes, "
-                                                "and sees its status only."))
-    category = SelectField(_l("Dispute category"), choices=choices(DisputeCategory.choices()),
-                           default=str(DisputeCategory.neighbour))
+    reported_by_id = SelectField(
+        _l("Reported by grid worker"),
+        coerce=int,
+        default=0,
+        validators=[Optional()],
+        description=_l("For a grid report: the grid worker is told how the case goes, and sees its status only."),
+    )
+    category = SelectField(
+        _l("Dispute category"), choices=choices(DisputeCategory.choices()), default=str(DisputeCategory.neighbour)
+    )
     summary = text_area(_l("What happened"), rows=4)
     requests = text_area(_l("The parties' requests"), needed=False)
     risk_level = RadioField(_l("Risk level"), choices=choices(RiskLevel.choices()), default=str(RiskLevel.low))
@@ -106,7 +126,8 @@ class CaseForm(FlaskForm):
                 ok = False
             if entry.form.role.data == PartyRole.applicant and not entry.form.phone.data:
                 entry.form.phone.errors = list(entry.form.phone.errors) + [
-                    _l("Enter the applicant's mobile number, so the studio can reach them.")]
+                    _l("Enter the applicant's mobile number, so the studio can reach them.")
+                ]
                 ok = False
         self.party_errors = []
         if not any(entry.form.role.data == PartyRole.applicant for entry in rows):
@@ -125,16 +146,18 @@ class ReasonForm(FlaskForm):
 
 
 class ReferForm(FlaskForm):
-    referred_to = text(_l("Referred to"), 200, description=_l("E.g. the police station, the court, the labour "
-                                                               "arbitration committee."))
+    referred_to = text(
+        _l("Referred to"), 200, description=_l("E.g. the police station, the court, the labour arbitration committee.")
+    )
     note = text_area(_l("Note"), needed=False)
 
 
 class EndForm(FlaskForm):
     reason = text_area(_l("Why mediation ended without agreement"))
-    other_routes = text_area(_l("Other routes the parties were told about"),
-                             description=_l("E.g. a lawsuit at the people's court, arbitration, an administrative "
-                                            "department."))
+    other_routes = text_area(
+        _l("Other routes the parties were told about"),
+        description=_l("E.g. a lawsuit at the people's court, arbitration, an administrative department."),
+    )
 
 
 class ExtendForm(FlaskForm):
@@ -162,8 +185,9 @@ class SessionForm(FlaskForm):
 
 class AgreementEditForm(FlaskForm):
     version = HiddenField()  # of the agreement being corrected
-    form = RadioField(_l("Form of the agreement"), choices=choices(AgreementKind.choices()),
-                      default=str(AgreementKind.written))
+    form = RadioField(
+        _l("Form of the agreement"), choices=choices(AgreementKind.choices()), default=str(AgreementKind.written)
+    )
     concluded_on = DateField(_l("Concluded on"), validators=[required()])
     facts = text_area(_l("Main facts"), LONG_TEXT, rows=4)
     issues = text_area(_l("Points in dispute"), LONG_TEXT)
@@ -186,12 +210,21 @@ class ConfirmationForm(FlaskForm):
 class FollowUpForm(FlaskForm):
     done_on = DateField(_l("Visited on"), validators=[required()])
     method = RadioField(_l("Method"), choices=choices(FollowUpMethod.choices()), default=str(FollowUpMethod.phone))
-    performance = RadioField(_l("Was the agreement performed?"), choices=choices(Performance.choices()),
-                             validators=[required(_l("Say whether the agreement was performed."))])
-    applicant_satisfaction = RadioField(_l("Applicant's satisfaction"), choices=choices(Satisfaction.choices()),
-                                        validators=[required(_l("Record the applicant's satisfaction."))])
-    respondent_satisfaction = RadioField(_l("Respondent's satisfaction"), choices=choices(Satisfaction.choices()),
-                                         validators=[required(_l("Record the respondent's satisfaction."))])
+    performance = RadioField(
+        _l("Was the agreement performed?"),
+        choices=choices(Performance.choices()),
+        validators=[required(_l("Say whether the agreement was performed."))],
+    )
+    applicant_satisfaction = RadioField(
+        _l("Applicant's satisfaction"),
+        choices=choices(Satisfaction.choices()),
+        validators=[required(_l("Record the applicant's satisfaction."))],
+    )
+    respondent_satisfaction = RadioField(
+        _l("Respondent's satisfaction"),
+        choices=choices(Satisfaction.choices()),
+        validators=[required(_l("Record the respondent's satisfaction."))],
+    )
     flare_up = BooleanField(_l("Signs that the dispute may flare up again"))
     lawsuit = BooleanField(_l("A party has gone to court"))
     note = text_area(_l("Note"), needed=False)
@@ -215,9 +248,12 @@ class RecusalForm(FlaskForm):
 class AttachmentForm(FlaskForm):
     kind = SelectField(_l("Kind of document"), choices=choices(AttachmentKind.choices()))
     title = text(_l("Description"), 120, needed=False)
-    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
-                     description=_l("Photos (JPEG, PNG, WebP, GIF) or PDF, up to 10 MB."),
-                     render_kw={"accept": "image/*,application/pdf"})
+    file = FileField(
+        _l("File"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
+        description=_l("Photos (JPEG, PNG, WebP, GIF) or PDF, up to 10 MB."),
+        render_kw={"accept": "image/*,application/pdf"},
+    )
 
 
 class ConfirmForm(FlaskForm):
@@ -228,12 +264,20 @@ class CaseFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), filters=[strip_filter], validators=[Optional(), Length(max=60)],
-                    description=_l("Case number, party name, phone or address."))
-    status = SelectField(_l("Status"), choices=choices([("", _l("(all)"))] + CaseStatus.choices()),
-                         validators=[Optional()])
-    category = SelectField(_l("Dispute category"),
-                           choices=choices([("", _l("(all)"))] + DisputeCategory.choices()), validators=[Optional()])
+    q = StringField(
+        _l("Search"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=60)],
+        description=_l("Case number, party name, phone or address."),
+    )
+    status = SelectField(
+        _l("Status"), choices=choices([("", _l("(all)"))] + CaseStatus.choices()), validators=[Optional()]
+    )
+    category = SelectField(
+        _l("Dispute category"),
+        choices=choices([("", _l("(all)"))] + DisputeCategory.choices()),
+        validators=[Optional()],
+    )
     # any id is harmless here (the list is scoped anyway): skip WTForms' walk through long choice lists
     community = SelectField(_l("Community"), coerce=int, validators=[Optional()], validate_choice=False)
     mediator = SelectField(_l("Mediator"), coerce=int, validators=[Optional()], validate_choice=False)
@@ -245,11 +289,13 @@ class StudioForm(FlaskForm):
     name = text(_l("Studio name"), 100)
     committee_name = text(_l("People's mediation committee"), 120)
     number_prefix = text(_l("Case number prefix"), 20)
-    number_format = text(_l("Case number format"), 60,
-                         description=_l("Use {prefix}, {year} and {seq}, e.g. {prefix}〔{year}〕第{seq:03d}号"))
+    number_format = text(
+        _l("Case number format"),
+        60,
+        description=_l("Use {prefix}, {year} and {seq}, e.g. {prefix}〔{year}〕第{seq:03d}号"),
+    )
     follow_up_days = IntegerField(_l("Follow-up visit after (days)"), validators=[required(), NumberRange(1, 365)])
-    retention_years = IntegerField(_l("Keep archived files for (years)"), validators=[required(),
-                                                                                      NumberRange(1, 100)])
+    retention_years = IntegerField(_l("Keep archived files for (years)"), validators=[required(), NumberRange(1, 100)])
     address = text(_l("Address"), 200, needed=False)
     phone = text(_l("Phone"), 20, needed=False)
 

@@ -64,7 +64,7 @@ class CaseSummary:
 
     @property
     def title(self):
-        """"applicant — respondent" (the first of each)."""
+        """ "applicant — respondent" (the first of each)."""
         first = next((p.name for p in self.parties if p.role == PartyRole.applicant), "")
         second = next((p.name for p in self.parties if p.role == PartyRole.respondent), "")
         return f"{first} — {second}" if first and second else first or second
@@ -76,8 +76,10 @@ def state_columns(status, columns, name, after=("archived",)):
     statuses = ", ".join(f"'{s}'" for s in (status, *after))
     all_set = " AND ".join(f"{c} IS NOT NULL" for c in columns)
     none_set = " AND ".join(f"{c} IS NULL" for c in columns)
-    return (CheckConstraint(f"(status != '{status}') OR ({all_set})", name=f"{name}_has_columns"),
-            CheckConstraint(f"({none_set}) OR (status IN ({statuses}))", name=f"{name}_columns_mean_status"))
+    return (
+        CheckConstraint(f"(status != '{status}') OR ({all_set})", name=f"{name}_has_columns"),
+        CheckConstraint(f"({none_set}) OR (status IN ({statuses}))", name=f"{name}_columns_mean_status"),
+    )
 
 
 class Studio(db.Model):
@@ -118,16 +120,19 @@ class Case(CaseSummary, db.Model):
         UniqueConstraint("studio_id", "year", "seq"),
         # Each ending is tied to what it needs, both ways: a status has its columns set, and a column set
         # means the case went through that status (it may be archived since).
-        *state_columns("archived", ("archived_at", "archived_by_id", "file_number", "retention_until"),
-                       "archived", after=()),
+        *state_columns(
+            "archived", ("archived_at", "archived_by_id", "file_number", "retention_until"), "archived", after=()
+        ),
         *state_columns("declined", ("decline_reason",), "declined"),
         *state_columns("referred", ("referred_to",), "referred"),
         *state_columns("ended", ("end_reason", "other_routes"), "ended"),
         *state_columns("withdrawn", ("withdraw_reason",), "withdrawn"),
-        CheckConstraint("(accepted_on IS NULL) OR (presiding_mediator_id IS NOT NULL)",
-                        name="accepted_has_mediator"),
-        CheckConstraint("(status NOT IN ('accepted', 'in_mediation', 'agreement_reached', 'ended', 'followed_up'))"
-                        " OR (accepted_on IS NOT NULL AND due_on IS NOT NULL)", name="accepted_has_dates"),
+        CheckConstraint("(accepted_on IS NULL) OR (presiding_mediator_id IS NOT NULL)", name="accepted_has_mediator"),
+        CheckConstraint(
+            "(status NOT IN ('accepted', 'in_mediation', 'agreement_reached', 'ended', 'followed_up'))"
+            " OR (accepted_on IS NOT NULL AND due_on IS NOT NULL)",
+            name="accepted_has_dates",
+        ),
         CheckConstraint("extended = (extension_reason IS NOT NULL)", name="extended_has_reason"),
         Index("ix_mediation_cases_status_due", "status", "due_on"),
         Index("ix_mediation_cases_status_id", "status", "id"),
@@ -197,22 +202,28 @@ class Case(CaseSummary, db.Model):
     rights_notice_by: Mapped[User | None] = relationship(foreign_keys=[rights_notice_by_id])
     archived_by: Mapped[User | None] = relationship(foreign_keys=[archived_by_id])
 
-    parties: Mapped[list["Party"]] = relationship(back_populates="case", order_by="Party.position",
-                                                  cascade="all, delete-orphan")
-    helpers: Mapped[list["CaseHelper"]] = relationship(back_populates="case", order_by="CaseHelper.id",
-                                                       cascade="all, delete-orphan")
-    sessions: Mapped[list["MediationSession"]] = relationship(back_populates="case",
-                                                              order_by="MediationSession.started_at",
-                                                              cascade="all, delete-orphan")
+    parties: Mapped[list["Party"]] = relationship(
+        back_populates="case", order_by="Party.position", cascade="all, delete-orphan"
+    )
+    helpers: Mapped[list["CaseHelper"]] = relationship(
+        back_populates="case", order_by="CaseHelper.id", cascade="all, delete-orphan"
+    )
+    sessions: Mapped[list["MediationSession"]] = relationship(
+        back_populates="case", order_by="MediationSession.started_at", cascade="all, delete-orphan"
+    )
     agreement: Mapped["Agreement | None"] = relationship(back_populates="case", cascade="all, delete-orphan")
-    follow_ups: Mapped[list["FollowUp"]] = relationship(back_populates="case", order_by="FollowUp.due_on",
-                                                        cascade="all, delete-orphan")
-    attachments: Mapped[list["Attachment"]] = relationship(back_populates="case", order_by="Attachment.id",
-                                                           cascade="all, delete-orphan")
-    events: Mapped[list["CaseEvent"]] = relationship(back_populates="case", order_by="CaseEvent.id",
-                                                     cascade="all, delete-orphan")
-    recusals: Mapped[list["Recusal"]] = relationship(back_populates="case", order_by="Recusal.id",
-                                                     cascade="all, delete-orphan")
+    follow_ups: Mapped[list["FollowUp"]] = relationship(
+        back_populates="case", order_by="FollowUp.due_on", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list["CaseEvent"]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+    recusals: Mapped[list["Recusal"]] = relationship(
+        back_populates="case", order_by="Recusal.id", cascade="all, delete-orphan"
+    )
 
     def __repr__(self):
         return f"<Case {self.id} {self.number} {self.status}>"
@@ -244,7 +255,6 @@ class Case(CaseSummary, db.Model):
     @property
     def respondents(self):
         return self.parties_with_role(PartyRole.respondent)
-
 
     # who may do what -----------------------------------------------------------------------
     def mediator_ids(self):
@@ -285,8 +295,11 @@ class Case(CaseSummary, db.Model):
 
     def can_edit(self, user):
         """Everything else that changes the case: its own mediators and admins, until it is archived."""
-        return (self.can_view(user) and not self.is_read_only
-                and (permissions.is_admin(user) or self.is_case_mediator(user)))
+        return (
+            self.can_view(user)
+            and not self.is_read_only
+            and (permissions.is_admin(user) or self.is_case_mediator(user))
+        )
 
     def can_accept(self, user, check_state=True):
         return self.can_manage(user) and (not check_state or self.allows(CaseStatus.accepted))
@@ -321,12 +334,15 @@ class Case(CaseSummary, db.Model):
         return self.can_edit(user) and (not check_state or self.is_running)
 
     def can_record_agreement(self, user, check_state=True):
-        return self.can_edit(user) and (not check_state or (
-            self.agreement is None and self.allows(CaseStatus.agreement_reached) and bool(self.sessions)))
+        return self.can_edit(user) and (
+            not check_state
+            or (self.agreement is None and self.allows(CaseStatus.agreement_reached) and bool(self.sessions))
+        )
 
     def can_correct_agreement(self, user, check_state=True):
-        return self.can_edit(user) and (not check_state or (
-            self.agreement is not None and self.status == CaseStatus.agreement_reached))
+        return self.can_edit(user) and (
+            not check_state or (self.agreement is not None and self.status == CaseStatus.agreement_reached)
+        )
 
     def can_confirm_judicially(self, user, check_state=True):
         """Record the application for judicial confirmation and the court's result (written agreements)."""
@@ -336,9 +352,13 @@ class Case(CaseSummary, db.Model):
         return self.can_edit(user) and (not check_state or self.allows(CaseStatus.ended))
 
     def can_record_follow_up(self, user, visit=None, check_state=True):
-        return self.can_edit(user) and (not check_state or (
-            self.status in (CaseStatus.agreement_reached, CaseStatus.followed_up)
-            and (visit is None or visit.done_on is None)))
+        return self.can_edit(user) and (
+            not check_state
+            or (
+                self.status in (CaseStatus.agreement_reached, CaseStatus.followed_up)
+                and (visit is None or visit.done_on is None)
+            )
+        )
 
     def can_attach(self, user, check_state=True):
         return self.can_edit(user)
@@ -459,10 +479,13 @@ class Agreement(db.Model):
     __tablename__ = "mediation_agreements"
     __table_args__ = (
         CheckConstraint("(form != 'oral') OR (oral_note IS NOT NULL)", name="oral_has_note"),
-        CheckConstraint("(confirmation_result IS NULL) = (confirmation_applied_on IS NULL)",
-                        name="confirmation_has_application"),
-        CheckConstraint("(confirmation_result_on IS NULL) OR (confirmation_result != 'pending')",
-                        name="confirmation_result_has_date"),
+        CheckConstraint(
+            "(confirmation_result IS NULL) = (confirmation_applied_on IS NULL)", name="confirmation_has_application"
+        ),
+        CheckConstraint(
+            "(confirmation_result_on IS NULL) OR (confirmation_result != 'pending')",
+            name="confirmation_result_has_date",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -482,8 +505,7 @@ class Agreement(db.Model):
     oral_note: Mapped[str | None] = mapped_column(Text)
     confirmation_applied_on: Mapped[date | None] = mapped_column(Date)
     confirmation_court: Mapped[str | None] = mapped_column(String(120))
-    confirmation_result: Mapped[ConfirmationResult | None] = enum_column(ConfirmationResult,
-                                                                         "confirmation_result", 16)
+    confirmation_result: Mapped[ConfirmationResult | None] = enum_column(ConfirmationResult, "confirmation_result", 16)
     confirmation_result_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
@@ -507,8 +529,9 @@ class FollowUp(db.Model):
     __table_args__ = (
         Index("ix_mediation_follow_ups_due", "done_on", "due_on"),
         # a visit is either due (nothing recorded) or done (method and performance recorded)
-        CheckConstraint("(done_on IS NULL) = (method IS NULL) AND (done_on IS NULL) = (performance IS NULL)",
-                        name="done_has_result"),
+        CheckConstraint(
+            "(done_on IS NULL) = (method IS NULL) AND (done_on IS NULL) = (performance IS NULL)", name="done_has_result"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

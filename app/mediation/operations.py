@@ -58,9 +58,15 @@ def studio_for(community, create=True):
         with force_locale(as_locale(current_app.config["LINLI_LANGUAGE"])):
             name = _("%(name)s mediation studio", name=community.name)
             committee = _("%(name)s people's mediation committee", name=community.name)
-        studio = Studio(org_unit_id=community.id, name=name, committee_name=committee,
-                        number_prefix=short + "调", number_format="{prefix}〔{year}〕第{seq:03d}号",
-                        follow_up_days=30, retention_years=10)
+        studio = Studio(
+            org_unit_id=community.id,
+            name=name,
+            committee_name=committee,
+            number_prefix=short + "调",
+            number_format="{prefix}〔{year}〕第{seq:03d}号",
+            follow_up_days=30,
+            retention_years=10,
+        )
         studio.org_unit = community
         if create:
             db.session.add(studio)
@@ -73,8 +79,9 @@ def update_studio(actor, community, data):
     try:
         data["number_format"].format(prefix="X", year=2026, seq=1)
     except (KeyError, ValueError, IndexError) as error:
-        raise DomainError(_("The number format may only use {prefix}, {year} and {seq}."),
-                          field="number_format") from error
+        raise DomainError(
+            _("The number format may only use {prefix}, {year} and {seq}."), field="number_format"
+        ) from error
     if "{seq" not in data["number_format"]:
         raise DomainError(_("The number format must contain {seq}."), field="number_format")
     for key in ("name", "committee_name", "number_prefix", "number_format", "follow_up_days", "retention_years"):
@@ -101,16 +108,26 @@ def record_event(case, actor, kind, summary="", from_status=None, to_status=None
     meanwhile, say was declined or archived, instead of acting on the state it read."""
     flag_modified(case, "status")
     message, params = records.to_record(summary)
-    event = CaseEvent(case=case, actor_id=getattr(actor, "id", None), kind=kind, summary=message, params=params,
-                      from_status=from_status, to_status=to_status, at=utcnow())
+    event = CaseEvent(
+        case=case,
+        actor_id=getattr(actor, "id", None),
+        kind=kind,
+        summary=message,
+        params=params,
+        from_status=from_status,
+        to_status=to_status,
+        at=utcnow(),
+    )
     db.session.add(event)
     core_ops.log(actor, f"mediation.{kind}", case, summary, data)
     return event
 
 
 STATUS_REFUSALS = {
-    CaseStatus.archived: _l("Only a case that was followed up, or that was declined, referred out, ended without "
-                            "agreement or withdrawn, can be archived."),
+    CaseStatus.archived: _l(
+        "Only a case that was followed up, or that was declined, referred out, ended without "
+        "agreement or withdrawn, can be archived."
+    ),
     CaseStatus.agreement_reached: _l("An agreement can only be recorded while the case is in mediation."),
     CaseStatus.accepted: _l("Only a newly registered case can be accepted."),
     CaseStatus.declined: _l("Only a newly registered case can be declined."),
@@ -128,7 +145,8 @@ def require_transition(case, to_status):
         raise InvalidTransition(_("This case is archived and can no longer be changed."))
     if not case.allows(to_status):
         raise InvalidTransition(
-            _("%(reason)s This case is %(status)s.", reason=STATUS_REFUSALS[to_status], status=case.status.title))
+            _("%(reason)s This case is %(status)s.", reason=STATUS_REFUSALS[to_status], status=case.status.title)
+        )
 
 
 def transition(case, to_status, actor, kind, summary="", data=None):
@@ -162,8 +180,7 @@ def register_case(actor, community, data, parties, referred_by=None):
     occurred_on = data.get("occurred_on")
     not_in_future(registered_on, "registered_on")
     if occurred_on and occurred_on > registered_on:
-        raise DomainError(_("The dispute cannot have started after the day it was registered."),
-                          field="occurred_on")
+        raise DomainError(_("The dispute cannot have started after the day it was registered."), field="occurred_on")
     grid = data.get("grid")
     building = data.get("building")
     if grid is not None and not community.contains(grid):
@@ -174,12 +191,25 @@ def register_case(actor, community, data, parties, referred_by=None):
     for attempt in range(5):
         seq = _next_seq(studio, year)
         case = Case(
-            studio=studio, year=year, seq=seq, number=studio.format_number(year, seq), org_unit=community,
-            grid=grid, building=building, room=data.get("room") or None, address=data.get("address") or None,
-            source=data["source"], category=data["category"], summary=data["summary"],
-            requests=data.get("requests") or None, risk_level=data.get("risk_level") or RiskLevel.low,
-            may_escalate=bool(data.get("may_escalate")), status=CaseStatus.registered,
-            occurred_on=occurred_on, registered_on=registered_on, registered_by_id=getattr(actor, "id", None),
+            studio=studio,
+            year=year,
+            seq=seq,
+            number=studio.format_number(year, seq),
+            org_unit=community,
+            grid=grid,
+            building=building,
+            room=data.get("room") or None,
+            address=data.get("address") or None,
+            source=data["source"],
+            category=data["category"],
+            summary=data["summary"],
+            requests=data.get("requests") or None,
+            risk_level=data.get("risk_level") or RiskLevel.low,
+            may_escalate=bool(data.get("may_escalate")),
+            status=CaseStatus.registered,
+            occurred_on=occurred_on,
+            registered_on=registered_on,
+            registered_by_id=getattr(actor, "id", None),
             referred_by_id=getattr(referred_by, "id", None),
         )
         for position, party in enumerate(parties):
@@ -196,8 +226,14 @@ def register_case(actor, community, data, parties, referred_by=None):
                 raise
             continue
         break
-    record_event(case, actor, "registered", _l("Case registered"), to_status=CaseStatus.registered,
-                 data={"parties": len(parties), "source": case.source, "category": case.category})
+    record_event(
+        case,
+        actor,
+        "registered",
+        _l("Case registered"),
+        to_status=CaseStatus.registered,
+        data={"parties": len(parties), "source": case.source, "category": case.category},
+    )
     db.session.flush()
     return case
 
@@ -216,12 +252,20 @@ def accept_case(actor, case, presiding_mediator, accepted_on=None):
     case.presiding_mediator = presiding_mediator
     case.accepted_on = accepted_on
     case.due_on = accepted_on + timedelta(days=30)
-    transition(case, CaseStatus.accepted, actor, "accepted",
-               _l("Accepted; presiding mediator %(name)s", name=presiding_mediator.name),
-               {"presiding_mediator_id": presiding_mediator.id})
+    transition(
+        case,
+        CaseStatus.accepted,
+        actor,
+        "accepted",
+        _l("Accepted; presiding mediator %(name)s", name=presiding_mediator.name),
+        {"presiding_mediator_id": presiding_mediator.id},
+    )
     if presiding_mediator.id != getattr(actor, "id", None):
-        core_ops.notify(presiding_mediator, _l("You preside over case %(number)s.", number=case.number),
-                        f"/mediation/cases/{case.id}")
+        core_ops.notify(
+            presiding_mediator,
+            _l("You preside over case %(number)s.", number=case.number),
+            f"/mediation/cases/{case.id}",
+        )
     _notify_referrer(case, actor)
 
 
@@ -252,9 +296,11 @@ def withdraw_case(actor, case, reason):
 
 def _notify_referrer(case, actor):
     if case.referred_by is not None and case.referred_by_id != getattr(actor, "id", None):
-        core_ops.notify(case.referred_by, _l("The case you reported (%(number)s) is now: %(status)s",
-                                             number=case.number, status=case.status.title),
-                        f"/mediation/cases/{case.id}/status")
+        core_ops.notify(
+            case.referred_by,
+            _l("The case you reported (%(number)s) is now: %(status)s", number=case.number, status=case.status.title),
+            f"/mediation/cases/{case.id}/status",
+        )
 
 
 # --- during mediation ------------------------------------------------------------------------
@@ -281,21 +327,29 @@ def record_session(actor, case, data):
     if case.rights_notice_on is None:
         raise InvalidTransition(_("Give the parties the rights notice before the first session."))
     if not data.get("is_open") and not data.get("closed_reason"):
-        raise DomainError(_("Say why the session is not open (privacy, or a party objected)."),
-                          field="closed_reason")
+        raise DomainError(_("Say why the session is not open (privacy, or a party objected)."), field="closed_reason")
     data = dict(data, started_at=as_local(data["started_at"]))
     if case.accepted_on and data["started_at"].date() < case.accepted_on:
         raise DomainError(_("A session cannot take place before the case was accepted."), field="started_at")
-    fields = ("started_at", "place", "is_open", "closed_reason", "attendees", "applicant_statement",
-              "respondent_statement", "evidence", "outcome", "recorder")
+    fields = (
+        "started_at",
+        "place",
+        "is_open",
+        "closed_reason",
+        "attendees",
+        "applicant_statement",
+        "respondent_statement",
+        "evidence",
+        "outcome",
+        "recorder",
+    )
     session = MediationSession(case=case, created_by_id=actor.id, **{k: data.get(k) for k in fields})
     if not session.is_open:
         session.is_open = False
     db.session.add(session)
     if case.status == CaseStatus.accepted:
         transition(case, CaseStatus.in_mediation, actor, "mediation_started", _l("Mediation started"))
-    record_event(case, actor, "session_recorded",
-                 _l("Session recorded (%(place)s)", place=session.place))
+    record_event(case, actor, "session_recorded", _l("Session recorded (%(place)s)", place=session.place))
     db.session.flush()
     return session
 
@@ -312,9 +366,13 @@ def extend_deadline(actor, case, until, reason, both_consent):
     case.due_on = until
     case.extended = True
     case.extension_reason = reason
-    record_event(case, actor, "extended", _l("Deadline extended to %(until)s: %(reason)s",
-                                            until=until, reason=reason),
-                 data={"from": before.isoformat(), "to": until.isoformat()})
+    record_event(
+        case,
+        actor,
+        "extended",
+        _l("Deadline extended to %(until)s: %(reason)s", until=until, reason=reason),
+        data={"from": before.isoformat(), "to": until.isoformat()},
+    )
     db.session.flush()
 
 
@@ -332,11 +390,11 @@ def add_helper(actor, case, kind, user=None, name=None, organisation=None):
         raise DomainError(_("%(name)s is already on this case.", name=user.name), field="user_id")
     if user is None and not name:
         raise DomainError(_("Enter the name of the person invited."), field="name")
-    helper = CaseHelper(case=case, kind=kind, user=user, name=user.name if user else name,
-                        organisation=organisation or None)
+    helper = CaseHelper(
+        case=case, kind=kind, user=user, name=user.name if user else name, organisation=organisation or None
+    )
     db.session.add(helper)
-    record_event(case, actor, "helper_added", _l("%(kind)s %(name)s joined the case", kind=kind,
-                                                 name=helper.name))
+    record_event(case, actor, "helper_added", _l("%(kind)s %(name)s joined the case", kind=kind, name=helper.name))
     db.session.flush()
     return helper
 
@@ -349,8 +407,7 @@ def record_recusal(actor, case, mediator, replacement, requested_by, reason):
     if replacement is None or not replacement.has_role("mediator"):
         raise DomainError(_("Choose a mediator to take over."), field="replacement_id")
     if replacement.id == mediator.id or replacement.id in case.mediator_ids():
-        raise DomainError(_("The replacement must be a mediator who is not yet on the case."),
-                          field="replacement_id")
+        raise DomainError(_("The replacement must be a mediator who is not yet on the case."), field="replacement_id")
     if mediator.id == case.presiding_mediator_id:
         case.presiding_mediator = replacement
     else:
@@ -359,13 +416,24 @@ def record_recusal(actor, case, mediator, replacement, requested_by, reason):
             raise DomainError(_("That person is not a mediator of this case."), field="mediator_id")
         helper.active = False
         db.session.add(CaseHelper(case=case, kind=helper.kind, user=replacement, name=replacement.name))
-    db.session.add(Recusal(case=case, mediator=mediator, replacement=replacement, requested_by=requested_by,
-                           reason=reason))
-    record_event(case, actor, "recusal", _l("%(party)s asked %(old)s to step aside; %(new)s took over",
-                                           party=requested_by, old=mediator.name, new=replacement.name),
-                 data={"mediator_id": mediator.id, "replacement_id": replacement.id})
-    core_ops.notify(replacement, _l("You now mediate case %(number)s.", number=case.number),
-                    f"/mediation/cases/{case.id}")
+    db.session.add(
+        Recusal(case=case, mediator=mediator, replacement=replacement, requested_by=requested_by, reason=reason)
+    )
+    record_event(
+        case,
+        actor,
+        "recusal",
+        _l(
+            "%(party)s asked %(old)s to step aside; %(new)s took over",
+            party=requested_by,
+            old=mediator.name,
+            new=replacement.name,
+        ),
+        data={"mediator_id": mediator.id, "replacement_id": replacement.id},
+    )
+    core_ops.notify(
+        replacement, _l("You now mediate case %(number)s.", number=case.number), f"/mediation/cases/{case.id}"
+    )
     db.session.flush()
 
 
@@ -393,16 +461,36 @@ def record_agreement(actor, case, data):
         raise DomainError(_("The agreement cannot be dated before the case was accepted."), field="concluded_on")
     deadline = data.get("performance_deadline")
     if deadline and deadline < concluded_on:
-        raise DomainError(_("The performance deadline cannot be before the agreement date."),
-                          field="performance_deadline")
-    fields = ("facts", "issues", "responsibilities", "terms", "performance_method", "performance_place",
-              "performance_deadline", "oral_note")
-    agreement = Agreement(case=case, form=form, concluded_on=concluded_on, created_by_id=actor.id,
-                          **{k: data.get(k) or None for k in fields})
+        raise DomainError(
+            _("The performance deadline cannot be before the agreement date."), field="performance_deadline"
+        )
+    fields = (
+        "facts",
+        "issues",
+        "responsibilities",
+        "terms",
+        "performance_method",
+        "performance_place",
+        "performance_deadline",
+        "oral_note",
+    )
+    agreement = Agreement(
+        case=case,
+        form=form,
+        concluded_on=concluded_on,
+        created_by_id=actor.id,
+        **{k: data.get(k) or None for k in fields},
+    )
     db.session.add(agreement)
     case.closed_on = concluded_on
-    transition(case, CaseStatus.agreement_reached, actor, "agreement_reached",
-               _l("%(form)s concluded", form=form), {"form": form.value})
+    transition(
+        case,
+        CaseStatus.agreement_reached,
+        actor,
+        "agreement_reached",
+        _l("%(form)s concluded", form=form),
+        {"form": form.value},
+    )
     schedule_follow_up(actor, case, concluded_on + timedelta(days=case.studio.follow_up_days))
     _notify_referrer(case, actor)
     return agreement
@@ -414,8 +502,16 @@ def update_agreement(actor, agreement, data):
     check_version(agreement, data.get("version", UNCHECKED))
     if case.status != CaseStatus.agreement_reached:
         raise InvalidTransition(_("The agreement can be corrected only until the follow-up visit."))
-    for key in ("facts", "issues", "responsibilities", "terms", "performance_method", "performance_place",
-                "performance_deadline", "oral_note"):
+    for key in (
+        "facts",
+        "issues",
+        "responsibilities",
+        "terms",
+        "performance_method",
+        "performance_place",
+        "performance_deadline",
+        "oral_note",
+    ):
         setattr(agreement, key, data.get(key) or None)
     for key in AGREEMENT_REQUIRED:
         if not getattr(agreement, key):
@@ -454,8 +550,13 @@ def record_confirmation(actor, agreement, data):
     if applied_on < agreement.concluded_on:
         raise DomainError(_("The application cannot be before the agreement."), field="applied_on")
     if applied_on > agreement.confirmation_deadline():
-        raise DomainError(_("The 30 days for applying to the court ended on %(date)s.",
-                            date=date_filter(agreement.confirmation_deadline())), field="applied_on")
+        raise DomainError(
+            _(
+                "The 30 days for applying to the court ended on %(date)s.",
+                date=date_filter(agreement.confirmation_deadline()),
+            ),
+            field="applied_on",
+        )
     result = ConfirmationResult.coerce(data.get("result")) or ConfirmationResult.pending
     result_on = data.get("result_on")
     if result != ConfirmationResult.pending and result_on is None:
@@ -466,9 +567,12 @@ def record_confirmation(actor, agreement, data):
     agreement.confirmation_court = data["court"]
     agreement.confirmation_result = result
     agreement.confirmation_result_on = result_on if result != ConfirmationResult.pending else None
-    record_event(case, actor, "judicial_confirmation",
-                 _l("Judicial confirmation at %(court)s: %(result)s", court=data["court"],
-                    result=result))
+    record_event(
+        case,
+        actor,
+        "judicial_confirmation",
+        _l("Judicial confirmation at %(court)s: %(result)s", court=data["court"], result=result),
+    )
     db.session.flush()
 
 
@@ -500,20 +604,30 @@ def record_follow_up(actor, follow_up, data):
 
 # --- attachments -----------------------------------------------------------------------------
 
+
 def add_attachment(actor, case, kind, file_storage, title=None):
     """Keep a file with the case (checked, re-encoded and stored by app.core.storage): photos must be images,
     other documents may be images or PDFs."""
     require_editable(case)
     kind = AttachmentKind(kind)
-    checked = storage.check_upload(file_storage, allow=("image",) if kind == AttachmentKind.photo else ("image", "pdf"),
-                                   max_bytes=MAX_ATTACHMENT_BYTES)
+    checked = storage.check_upload(
+        file_storage,
+        allow=("image",) if kind == AttachmentKind.photo else ("image", "pdf"),
+        max_bytes=MAX_ATTACHMENT_BYTES,
+    )
     key = storage.save(checked, ATTACHMENT_FOLDER)  # removed again if the change is not committed
-    attachment = Attachment(case=case, kind=kind, title=title or None, filename=checked.filename,
-                            stored_name=key.removeprefix(ATTACHMENT_FOLDER + "/"), content_type=checked.content_type,
-                            size=checked.size, uploaded_by_id=actor.id)
+    attachment = Attachment(
+        case=case,
+        kind=kind,
+        title=title or None,
+        filename=checked.filename,
+        stored_name=key.removeprefix(ATTACHMENT_FOLDER + "/"),
+        content_type=checked.content_type,
+        size=checked.size,
+        uploaded_by_id=actor.id,
+    )
     db.session.add(attachment)
-    record_event(case, actor, "attachment_added", _l("%(kind)s attached: %(name)s", kind=kind,
-                                                     name=checked.filename))
+    record_event(case, actor, "attachment_added", _l("%(kind)s attached: %(name)s", kind=kind, name=checked.filename))
     db.session.flush()
     return attachment
 
@@ -528,33 +642,45 @@ def attachment_key(attachment):
 
 def send_attachment(attachment):
     """The file as a download (PDFs) or inline (images), for a view that has checked access."""
-    return storage.send(attachment_key(attachment), filename=attachment.filename, content_type=attachment.content_type,
-                        as_attachment=attachment.content_type == "application/pdf")
+    return storage.send(
+        attachment_key(attachment),
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type == "application/pdf",
+    )
 
 
 # --- case file and archive -------------------------------------------------------------------
+
 
 def archive_case(actor, case):
     require_transition(case, CaseStatus.archived)
     missing = missing_file_items(case)
     if missing:
-        raise InvalidTransition(_("The case file is missing: %(items)s.", items="、".join(str(i.title)
-                                                                                        for i in missing)))
+        raise InvalidTransition(
+            _("The case file is missing: %(items)s.", items="、".join(str(i.title) for i in missing))
+        )
     now = utcnow()
     today = local_today()
     case.archived_at = now
     case.archived_by_id = actor.id
     case.file_number = case.number
     case.retention_until = today.replace(year=today.year + case.studio.retention_years)
-    transition(case, CaseStatus.archived, actor, "archived",
-               _l("Archived; kept until %(date)s", date=case.retention_until))
+    transition(
+        case, CaseStatus.archived, actor, "archived", _l("Archived; kept until %(date)s", date=case.retention_until)
+    )
     _notify_referrer(case, actor)
 
 
 # --- confidentiality -------------------------------------------------------------------------
 
+
 def log_full_view(actor, case):
     """Every view of a case's full details is in the audit log."""
-    core_ops.log(actor, "mediation.case_viewed", case, _l("Viewed case %(number)s", number=case.number),
-                 {"private": case.can_see_private(actor)})
-
+    core_ops.log(
+        actor,
+        "mediation.case_viewed",
+        case,
+        _l("Viewed case %(number)s", number=case.number),
+        {"private": case.can_see_private(actor)},
+    )

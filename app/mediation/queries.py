@@ -35,10 +35,23 @@ from app.mediation.models import (
 # put in place with set_committed_value. Nine queries whatever the case holds, like selectinload, but
 # several times cheaper: selectinload puts its queries together (and SQLAlchemy works out their cache
 # keys, with every option of the page) on each request.
-CASE_JOINS = ("studio", "org_unit", "grid", "building", "presiding_mediator", "referred_by", "rights_notice_by",
-              "archived_by", "agreement")
+CASE_JOINS = (
+    "studio",
+    "org_unit",
+    "grid",
+    "building",
+    "presiding_mediator",
+    "referred_by",
+    "rights_notice_by",
+    "archived_by",
+    "agreement",
+)
 CASE_COLLECTIONS = {
-    "parties": (), "helpers": (), "sessions": (), "follow_ups": (), "attachments": (),
+    "parties": (),
+    "helpers": (),
+    "sessions": (),
+    "follow_ups": (),
+    "attachments": (),
     "recusals": (joinedload(Recusal.mediator), joinedload(Recusal.replacement)),
     "events": (joinedload(CaseEvent.actor),),
 }
@@ -58,13 +71,20 @@ def case_with_details(case_id):
 
 @cache
 def _case_statements():
-    statements = {"case": select(Case).where(Case.id == bindparam("case_id"))
-                  .options(*(joinedload(getattr(Case, name)) for name in CASE_JOINS))}
+    statements = {
+        "case": select(Case)
+        .where(Case.id == bindparam("case_id"))
+        .options(*(joinedload(getattr(Case, name)) for name in CASE_JOINS))
+    }
     for name, options in CASE_COLLECTIONS.items():
         prop = getattr(Case, name).property  # the relationship: its table, its key to the case, its order
         (case_key,) = prop.remote_side
-        statements[name] = (select(prop.mapper.class_).where(case_key == bindparam("case_id"))
-                            .order_by(*prop.order_by).options(*options))
+        statements[name] = (
+            select(prop.mapper.class_)
+            .where(case_key == bindparam("case_id"))
+            .order_by(*prop.order_by)
+            .options(*options)
+        )
     return statements
 
 
@@ -90,8 +110,16 @@ class CaseListItem(CaseSummary):
     parties: list  # PartyListItem, in the order of the intake
 
 
-LIST_COLUMNS = (Case.id, Case.number, Case.status, Case.category, Case.registered_on, Case.due_on,
-                Case.may_escalate, User.name)
+LIST_COLUMNS = (
+    Case.id,
+    Case.number,
+    Case.status,
+    Case.category,
+    Case.registered_on,
+    Case.due_on,
+    Case.may_escalate,
+    User.name,
+)
 
 
 def list_items(query, limit, offset=0):
@@ -102,9 +130,11 @@ def list_items(query, limit, offset=0):
     items = [CaseListItem(*row, []) for row in rows[:limit]]
     by_id = {item.id: item for item in items}
     if by_id:
-        parties = db.session.execute(select(Party.case_id, Party.name, Party.phone, Party.role)
-                                     .where(Party.case_id.in_(list(by_id)))
-                                     .order_by(Party.case_id, Party.position, Party.id))
+        parties = db.session.execute(
+            select(Party.case_id, Party.name, Party.phone, Party.role)
+            .where(Party.case_id.in_(list(by_id)))
+            .order_by(Party.case_id, Party.position, Party.id)
+        )
         for case_id, name, phone, role in parties:
             by_id[case_id].parties.append(PartyListItem(name, mask(phone, 3, 4), role))
     return items, len(rows) > limit
@@ -149,12 +179,21 @@ def conflict_warnings(case, mediator):
     if mediator.home_building_id and mediator.home_building_id in party_buildings:
         warnings.append(_("%(name)s lives in the same building as a party.", name=mediator.name))
     # "has been a party before": an earlier case names the mediator's mobile number (or name and number)
-    earlier = db.session.execute(
-        select(Case.number).join(Party).where(Party.phone == mediator.phone, Party.case_id != case.id)
-        .distinct()).scalars().all()
+    earlier = (
+        db.session.execute(
+            select(Case.number).join(Party).where(Party.phone == mediator.phone, Party.case_id != case.id).distinct()
+        )
+        .scalars()
+        .all()
+    )
     if earlier:
-        warnings.append(_("%(name)s has been a party in case(s) %(numbers)s.", name=mediator.name,
-                          numbers=", ".join(sorted(earlier))))
+        warnings.append(
+            _(
+                "%(name)s has been a party in case(s) %(numbers)s.",
+                name=mediator.name,
+                numbers=", ".join(sorted(earlier)),
+            )
+        )
     if mediator.phone in {p.phone for p in case.parties if p.phone} or mediator.name in {p.name for p in case.parties}:
         warnings.append(_("%(name)s is a party of this case.", name=mediator.name))
     return warnings
@@ -175,15 +214,15 @@ def case_list_query(user, filters, today, columns=(Case,)):
     if filters.get("grid"):
         query = query.where(Case.grid_id == filters["grid"])
     if filters.get("overdue"):
-        query = query.where(Case.status.in_(RUNNING_STATUSES),
-                            Case.due_on <= today + timedelta(days=DUE_SOON_DAYS))
+        query = query.where(Case.status.in_(RUNNING_STATUSES), Case.due_on <= today + timedelta(days=DUE_SOON_DAYS))
     q = (filters.get("q") or "").strip()
     if q:
         # a correlated EXISTS: walking cases newest first, the search stops at the first page of matches
-        party_matches = select(Party.id).where(Party.case_id == Case.id, or_(
-            prefix_match(Party.name, q), prefix_match(Party.phone, q), prefix_match(Party.address, q)))
-        query = query.where(or_(prefix_match(Case.number, q), prefix_match(Case.address, q),
-                                party_matches.exists()))
+        party_matches = select(Party.id).where(
+            Party.case_id == Case.id,
+            or_(prefix_match(Party.name, q), prefix_match(Party.phone, q), prefix_match(Party.address, q)),
+        )
+        query = query.where(or_(prefix_match(Case.number, q), prefix_match(Case.address, q), party_matches.exists()))
     return query.order_by(Case.id.desc())
 
 
@@ -196,27 +235,40 @@ def case_list_page(user, filters, today, page, per_page):
 def due_visits(user, today, limit=10, with_parties=False):
     """The user's follow-up visits that are overdue or due within a week, with their cases (and the cases'
     parties, for pages that show them)."""
-    return db.session.scalars(_due_visits_statement(limit, with_parties),
-                              {"user_id": user.id, "until": today + timedelta(days=7)}).all()
+    return db.session.scalars(
+        _due_visits_statement(limit, with_parties), {"user_id": user.id, "until": today + timedelta(days=7)}
+    ).all()
 
 
 @lru_cache(maxsize=8)
 def _due_visits_statement(limit, with_parties):
     # built once: the home page and the case list ask for it on every request
     load_case = selectinload(FollowUp.case)
-    return (select(FollowUp).where(FollowUp.done_on.is_(None), FollowUp.assigned_to_id == bindparam("user_id"),
-                                   FollowUp.due_on <= bindparam("until"))
-            .options(load_case.selectinload(Case.parties) if with_parties else load_case)
-            .order_by(FollowUp.due_on, FollowUp.id).limit(limit))
+    return (
+        select(FollowUp)
+        .where(
+            FollowUp.done_on.is_(None),
+            FollowUp.assigned_to_id == bindparam("user_id"),
+            FollowUp.due_on <= bindparam("until"),
+        )
+        .options(load_case.selectinload(Case.parties) if with_parties else load_case)
+        .order_by(FollowUp.due_on, FollowUp.id)
+        .limit(limit)
+    )
 
 
 def due_cases(user, today, limit=10):
     """Running cases the user presides over that are past or within five days of the one-month limit."""
     return db.session.scalars(
-        select(Case).where(Case.presiding_mediator_id == user.id,
-                           Case.status.in_(RUNNING_STATUSES),
-                           Case.due_on <= today + timedelta(days=DUE_SOON_DAYS))
-        .order_by(Case.due_on).limit(limit)).all()
+        select(Case)
+        .where(
+            Case.presiding_mediator_id == user.id,
+            Case.status.in_(RUNNING_STATUSES),
+            Case.due_on <= today + timedelta(days=DUE_SOON_DAYS),
+        )
+        .order_by(Case.due_on)
+        .limit(limit)
+    ).all()
 
 
 def home_summary(user):
@@ -239,16 +291,18 @@ class ListFilters:
         """The filters without a community, mediator or grid that is not on offer (say, a mediator of the
         community chosen before): applied but not shown, it would empty the list without saying why."""
         offered = {"community": self.communities, "mediator": self.mediators, "grid": self.grids}
-        return {key: value if key not in offered or value in {pair[0] for pair in offered[key]} else 0
-                for key, value in filters.items()}
+        return {
+            key: value if key not in offered or value in {pair[0] for pair in offered[key]} else 0
+            for key, value in filters.items()
+        }
 
 
 def communities_for(user):
     """The communities (and villages) the user works in: those in their scope, or their own when they are
     attached to one of its grids."""
     communities = db.session.scalars(
-        scope_query(select(OrgUnit).where(OrgUnit.kind.in_(COMMUNITY_KINDS)), OrgUnit.id, user)
-        .order_by(OrgUnit.path)).all()
+        scope_query(select(OrgUnit).where(OrgUnit.kind.in_(COMMUNITY_KINDS)), OrgUnit.id, user).order_by(OrgUnit.path)
+    ).all()
     if not communities and user.community is not None:
         communities = [user.community]
     return communities
@@ -262,34 +316,42 @@ def list_filter_choices(user, community_id=None):
     if community_id not in communities:
         return ListFilters(pairs, None, [], [])
     mediators = db.session.execute(
-        select(User.id, User.name).join(UserRole)
-        .where(User.active.is_(True), UserRole.role == "mediator",
-               User.org_unit_id.in_(_mediator_units(communities[community_id].path)))
-        .order_by(User.name)).all()
-    grids = db.session.execute(select(OrgUnit.id, OrgUnit.name)
-                               .where(OrgUnit.parent_id == community_id, OrgUnit.kind == "grid")
-                               .order_by(OrgUnit.name)).all()
+        select(User.id, User.name)
+        .join(UserRole)
+        .where(
+            User.active.is_(True),
+            UserRole.role == "mediator",
+            User.org_unit_id.in_(_mediator_units(communities[community_id].path)),
+        )
+        .order_by(User.name)
+    ).all()
+    grids = db.session.execute(
+        select(OrgUnit.id, OrgUnit.name)
+        .where(OrgUnit.parent_id == community_id, OrgUnit.kind == "grid")
+        .order_by(OrgUnit.name)
+    ).all()
     return ListFilters(pairs, community_id, [tuple(row) for row in mediators], [tuple(row) for row in grids])
 
 
 def _active_users_with_role(role, unit_ids):
     return db.session.scalars(
-        select(User).where(User.active.is_(True), User.role_rows.any(UserRole.role == role),
-                           User.org_unit_id.in_(unit_ids))
-        .options(selectinload(User.org_unit)).order_by(User.name)
+        select(User)
+        .where(User.active.is_(True), User.role_rows.any(UserRole.role == role), User.org_unit_id.in_(unit_ids))
+        .options(selectinload(User.org_unit))
+        .order_by(User.name)
     ).all()
 
 
 def grid_workers_for(community):
     """Active grid workers attached to the community or its grids."""
-    return _active_users_with_role("grid_worker", select(OrgUnit.id).where(prefix_match(OrgUnit.path,
-                                                                                        community.path)))
+    return _active_users_with_role("grid_worker", select(OrgUnit.id).where(prefix_match(OrgUnit.path, community.path)))
 
 
 def cases_reported_by(user, limit=20):
     """The cases a grid worker passed to the studio, newest first (their status is all they see)."""
-    return db.session.scalars(select(Case).where(Case.referred_by_id == user.id)
-                              .order_by(Case.id.desc()).limit(limit)).all()
+    return db.session.scalars(
+        select(Case).where(Case.referred_by_id == user.id).order_by(Case.id.desc()).limit(limit)
+    ).all()
 
 
 def mediators_for(community):
@@ -302,4 +364,3 @@ def _mediator_units(community_path):
     town or county above it."""
     ancestors = [int(part) for part in community_path.strip("/").split("/") if part]
     return select(OrgUnit.id).where(prefix_match(OrgUnit.path, community_path) | OrgUnit.id.in_(ancestors))
-

@@ -65,8 +65,9 @@ def _days_between_default(element, compiler, **kw):
 def _days_between_sqlite(element, compiler, **kw):
     # SQLite keeps dates as ISO text; julianday() of two midnights differs by a whole number.
     start, end = list(element.clauses)
-    return (f"CAST(ROUND(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
-            " AS INTEGER)")
+    return (
+        f"CAST(ROUND(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) AS INTEGER)"
+    )
 
 
 @compiles(_DaysBetween, "mysql")
@@ -139,33 +140,50 @@ def compute_figures(user, date_from=None, date_to=None):
     a ``closed_on`` (a float, ``None`` when there is none).
     """
     has_agreement = Agreement.id.is_not(None)
-    ended = or_(Case.status == CaseStatus.ended,
-                and_(Case.status == CaseStatus.archived, Case.end_reason.is_not(None)))
-    totals = db.session.execute(_in_period(
-        select(
-            func.count(Case.id).label("total"),
-            func.count(Agreement.id).label("agreements"),
-            _count_if(Agreement.form == AgreementForm.written).label("written"),
-            _count_if(Agreement.form == AgreementForm.oral).label("oral"),
-            _count_if(or_(has_agreement, ended)).label("finished"),
-            _count_if(Case.status.not_in([str(s) for s in OPEN_STATUSES])).label("closed"),
-            func.count(Case.closed_on).label("with_closed_on"),
-            func.coalesce(func.sum(_DaysBetween(Case.registered_on, Case.closed_on)), 0).label("days"),
-        ).select_from(Case).outerjoin(Agreement, Agreement.case_id == Case.id),
-        user, date_from, date_to)).one()
+    ended = or_(Case.status == CaseStatus.ended, and_(Case.status == CaseStatus.archived, Case.end_reason.is_not(None)))
+    totals = db.session.execute(
+        _in_period(
+            select(
+                func.count(Case.id).label("total"),
+                func.count(Agreement.id).label("agreements"),
+                _count_if(Agreement.form == AgreementForm.written).label("written"),
+                _count_if(Agreement.form == AgreementForm.oral).label("oral"),
+                _count_if(or_(has_agreement, ended)).label("finished"),
+                _count_if(Case.status.not_in([str(s) for s in OPEN_STATUSES])).label("closed"),
+                func.count(Case.closed_on).label("with_closed_on"),
+                func.coalesce(func.sum(_DaysBetween(Case.registered_on, Case.closed_on)), 0).label("days"),
+            )
+            .select_from(Case)
+            .outerjoin(Agreement, Agreement.case_id == Case.id),
+            user,
+            date_from,
+            date_to,
+        )
+    ).one()
 
     done = FollowUp.done_on.is_not(None)
-    visits = db.session.execute(_in_period(
-        select(
-            func.count(FollowUp.id).label("due"),
-            func.count(FollowUp.done_on).label("done"),
-            _count_if(and_(done, FollowUp.performance == str(Performance.performed))).label("performed"),
-            (_count_if(and_(done, FollowUp.applicant_satisfaction.in_(_SATISFIED)))
-             + _count_if(and_(done, FollowUp.respondent_satisfaction.in_(_SATISFIED)))).label("satisfied"),
-            (_count_if(and_(done, FollowUp.applicant_satisfaction.is_not(None)))
-             + _count_if(and_(done, FollowUp.respondent_satisfaction.is_not(None)))).label("answers"),
-        ).select_from(FollowUp).join(Case, FollowUp.case_id == Case.id),
-        user, date_from, date_to)).one()
+    visits = db.session.execute(
+        _in_period(
+            select(
+                func.count(FollowUp.id).label("due"),
+                func.count(FollowUp.done_on).label("done"),
+                _count_if(and_(done, FollowUp.performance == str(Performance.performed))).label("performed"),
+                (
+                    _count_if(and_(done, FollowUp.applicant_satisfaction.in_(_SATISFIED)))
+                    + _count_if(and_(done, FollowUp.respondent_satisfaction.in_(_SATISFIED)))
+                ).label("satisfied"),
+                (
+                    _count_if(and_(done, FollowUp.applicant_satisfaction.is_not(None)))
+                    + _count_if(and_(done, FollowUp.respondent_satisfaction.is_not(None)))
+                ).label("answers"),
+            )
+            .select_from(FollowUp)
+            .join(Case, FollowUp.case_id == Case.id),
+            user,
+            date_from,
+            date_to,
+        )
+    ).one()
 
     agreements = int(totals.agreements)
     return {
@@ -269,8 +287,9 @@ def workbook(figures):
         cell.number_format = number_format
         cell.alignment = Alignment(horizontal="right")
     _set_widths(summary)
-    summary.column_dimensions["A"].width = max(summary.column_dimensions["A"].width,
-                                               _display_width(summary["A3"].value) + 2, 24)
+    summary.column_dimensions["A"].width = max(
+        summary.column_dimensions["A"].width, _display_width(summary["A3"].value) + 2, 24
+    )
     summary.freeze_panes = "A4"
 
     total = figures["total"]

@@ -1,6 +1,5 @@
 """The mediation studio (调解工作室): thin views over app.mediation.operations."""
 
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -89,8 +88,9 @@ def run(form, case, operation, message, record=None):
 
 
 def action_page(case, form, title, fields, submit, note=None, status=200):
-    return render_template("mediation/action.html", case=case, form=form, title=title, fields=fields,
-                           submit_label=submit, note=note), status
+    return render_template(
+        "mediation/action.html", case=case, form=form, title=title, fields=fields, submit_label=submit, note=note
+    ), status
 
 
 # --- list and search -------------------------------------------------------------------------
@@ -109,22 +109,35 @@ def index():
     filters = options.restrict(form.data) if form.validate() else {}
     page = queries.case_list_page(current_user, filters, today, page_number(), current_app.config["CASE_PAGE_SIZE"])
     due_visits = queries.due_visits(current_user, today, with_parties=True)
-    return render_template("mediation/index.html", form=form, page=page, today=today, due_visits=due_visits,
-                           options=options, category_titles=DisputeCategory.titles())
+    return render_template(
+        "mediation/index.html",
+        form=form,
+        page=page,
+        today=today,
+        due_visits=due_visits,
+        options=options,
+        category_titles=DisputeCategory.titles(),
+    )
 
 
 # --- intake ----------------------------------------------------------------------------------
 
 
 def prepare_case_form(form, community):
-    grids = db.session.scalars(select(OrgUnit).where(OrgUnit.parent_id == community.id, OrgUnit.kind == "grid")
-                               .order_by(OrgUnit.name)).all()
+    grids = db.session.scalars(
+        select(OrgUnit).where(OrgUnit.parent_id == community.id, OrgUnit.kind == "grid").order_by(OrgUnit.name)
+    ).all()
     form.grid_id.choices = choices([(0, "—")] + [(g.id, g.name) for g in grids])
-    buildings = db.session.scalars(select(Building).where(Building.grid_id.in_([g.id for g in grids]))
-                                   .options(selectinload(Building.grid)).order_by(Building.grid_id, Building.id)).all()
+    buildings = db.session.scalars(
+        select(Building)
+        .where(Building.grid_id.in_([g.id for g in grids]))
+        .options(selectinload(Building.grid))
+        .order_by(Building.grid_id, Building.id)
+    ).all()
     form.building_id.choices = choices([(0, "—")] + [(b.id, f"{b.grid.name} {b.name}") for b in buildings])
-    form.reported_by_id.choices = choices([(0, "—")] + [(u.id, f"{u.name}（{u.org_unit.name}）")
-                                                        for u in queries.grid_workers_for(community)])
+    form.reported_by_id.choices = choices(
+        [(0, "—")] + [(u.id, f"{u.name}（{u.org_unit.name}）") for u in queries.grid_workers_for(community)]
+    )
     for entry in form.parties:
         entry.form.building_id.choices = form.building_id.choices
     if not form.is_submitted():
@@ -152,40 +165,62 @@ def new_case():
             form.parties[-1].form.building_id.choices = form.building_id.choices
         else:
             flash(_("A case can have at most %(n)s parties.", n=form.parties.max_entries), "error")
-        return render_template("mediation/new.html", form=form, community=community, communities=communities,
-                               related=[])
+        return render_template(
+            "mediation/new.html", form=form, community=community, communities=communities, related=[]
+        )
     related = []
     if request.method == "POST" and "check" in request.form:
         form.validate()
         rows = form.party_rows()
-        related = queries.related_cases(names=[r.form.name.data for r in rows],
-                                    phones=[r.form.phone.data for r in rows],
-                                    addresses=[form.address.data] + [r.form.address.data for r in rows],
-                                    scope_ids=visible_unit_ids(current_user))
+        related = queries.related_cases(
+            names=[r.form.name.data for r in rows],
+            phones=[r.form.phone.data for r in rows],
+            addresses=[form.address.data] + [r.form.address.data for r in rows],
+            scope_ids=visible_unit_ids(current_user),
+        )
         if not related:
             flash(_("No earlier cases name these parties or this address."), "info")
-        return render_template("mediation/new.html", form=form, community=community, communities=communities,
-                               related=related)
+        return render_template(
+            "mediation/new.html", form=form, community=community, communities=communities, related=related
+        )
 
     def register():
         grid = db.session.get(OrgUnit, form.grid_id.data) if form.grid_id.data else None
         building = db.session.get(Building, form.building_id.data) if form.building_id.data else None
-        data = {key: getattr(form, key).data for key in ("source", "category", "summary", "requests", "risk_level",
-                                                          "may_escalate", "occurred_on", "registered_on", "room",
-                                                          "address")}
+        data = {
+            key: getattr(form, key).data
+            for key in (
+                "source",
+                "category",
+                "summary",
+                "requests",
+                "risk_level",
+                "may_escalate",
+                "occurred_on",
+                "registered_on",
+                "room",
+                "address",
+            )
+        }
         data.update(grid=grid, building=building)
-        parties = [{key: entry.form[key].data or None for key in ("role", "name", "sex", "phone", "id_number",
-                                                                   "address", "representative", "building_id")}
-                   for entry in form.party_rows()]
+        parties = [
+            {
+                key: entry.form[key].data or None
+                for key in ("role", "name", "sex", "phone", "id_number", "address", "representative", "building_id")
+            }
+            for entry in form.party_rows()
+        ]
         reporter = db.session.get(User, form.reported_by_id.data) if form.reported_by_id.data else None
         return ops.register_case(current_user, community, data, parties, referred_by=reporter)
 
-    done = form_action(form, register, success=lambda case: _("Case %(number)s registered.", number=case.number),
-                       next_url=case_url)
+    done = form_action(
+        form, register, success=lambda case: _("Case %(number)s registered.", number=case.number), next_url=case_url
+    )
     if done:
         return done
-    return render_template("mediation/new.html", form=form, community=community, communities=communities,
-                           related=related)
+    return render_template(
+        "mediation/new.html", form=form, community=community, communities=communities, related=related
+    )
 
 
 # --- the case page ---------------------------------------------------------------------------
@@ -196,12 +231,21 @@ def new_case():
 def show(case_id):
     case = load_case(case_id)
     related = queries.related_cases(case, scope_ids=visible_unit_ids(current_user))
-    return viewed(case, lambda: render_template(
-        "mediation/show.html", case=case, today=local_today(), related=related,
-        checklist=checklist.file_checklist(case), missing=checklist.missing_file_items(case),
-        private=case.can_see_private(current_user),
-        # built only when the page shows them
-        archive_form=forms.ConfirmForm, rights_form=lambda: forms.RightsNoticeForm(given_on=local_today())))
+    return viewed(
+        case,
+        lambda: render_template(
+            "mediation/show.html",
+            case=case,
+            today=local_today(),
+            related=related,
+            checklist=checklist.file_checklist(case),
+            missing=checklist.missing_file_items(case),
+            private=case.can_see_private(current_user),
+            # built only when the page shows them
+            archive_form=forms.ConfirmForm,
+            rights_form=lambda: forms.RightsNoticeForm(given_on=local_today()),
+        ),
+    )
 
 
 @bp.get("/cases/<int:case_id>/status")
@@ -241,8 +285,14 @@ def accept(case_id):
         mediator = db.session.get(User, form.presiding_mediator_id.data)
         if mediator is not None:
             warnings = queries.conflict_warnings(case, mediator)
-    return action_page(case, form, _("Accept the case"), ["presiding_mediator_id", "accepted_on"], _("Accept"),
-                       note=" ".join(warnings) or None)
+    return action_page(
+        case,
+        form,
+        _("Accept the case"),
+        ["presiding_mediator_id", "accepted_on"],
+        _("Accept"),
+        note=" ".join(warnings) or None,
+    )
 
 
 @bp.route("/cases/<int:case_id>/decline", methods=["GET", "POST"])
@@ -251,8 +301,12 @@ def decline(case_id):
     case = load_case(case_id)
     require_change(case, case.can_decline)
     form = forms.ReasonForm()
-    done = run(form, case, lambda: ops.decline_case(current_user, case, form.reason.data),
-               _("Case %(number)s declined.", number=case.number))
+    done = run(
+        form,
+        case,
+        lambda: ops.decline_case(current_user, case, form.reason.data),
+        _("Case %(number)s declined.", number=case.number),
+    )
     return done or action_page(case, form, _("Decline the case"), ["reason"], _("Decline"))
 
 
@@ -262,8 +316,12 @@ def refer(case_id):
     case = load_case(case_id)
     require_change(case, case.can_refer)
     form = forms.ReferForm()
-    done = run(form, case, lambda: ops.refer_case(current_user, case, form.referred_to.data, form.note.data),
-               _("Case %(number)s referred out.", number=case.number))
+    done = run(
+        form,
+        case,
+        lambda: ops.refer_case(current_user, case, form.referred_to.data, form.note.data),
+        _("Case %(number)s referred out.", number=case.number),
+    )
     return done or action_page(case, form, _("Refer the case out"), ["referred_to", "note"], _("Refer out"))
 
 
@@ -273,10 +331,20 @@ def withdraw(case_id):
     case = load_case(case_id)
     require_change(case, case.can_withdraw)
     form = forms.ReasonForm()
-    done = run(form, case, lambda: ops.withdraw_case(current_user, case, form.reason.data),
-               _("Case %(number)s withdrawn.", number=case.number))
-    return done or action_page(case, form, _("Record a withdrawal"), ["reason"], _("Withdraw"),
-                               note=_("Mediation is voluntary: a party may withdraw at any time."))
+    done = run(
+        form,
+        case,
+        lambda: ops.withdraw_case(current_user, case, form.reason.data),
+        _("Case %(number)s withdrawn.", number=case.number),
+    )
+    return done or action_page(
+        case,
+        form,
+        _("Record a withdrawal"),
+        ["reason"],
+        _("Withdraw"),
+        note=_("Mediation is voluntary: a party may withdraw at any time."),
+    )
 
 
 # --- mediation -------------------------------------------------------------------------------
@@ -288,8 +356,12 @@ def rights_notice(case_id):
     case = load_case(case_id)
     require_change(case, case.can_give_rights_notice)
     form = forms.RightsNoticeForm()
-    done = run(form, case, lambda: ops.give_rights_notice(current_user, case, form.given_on.data),
-               _("The rights notice is recorded."))
+    done = run(
+        form,
+        case,
+        lambda: ops.give_rights_notice(current_user, case, form.given_on.data),
+        _("The rights notice is recorded."),
+    )
     return done or action_page(case, form, _("Record the rights notice"), ["given_on"], _("Save"), status=200)
 
 
@@ -308,11 +380,15 @@ def extend(case_id):
     case = load_case(case_id)
     require_change(case, case.can_extend)
     form = forms.ExtendForm()
-    done = run(form, case, lambda: ops.extend_deadline(current_user, case, form.until.data, form.reason.data,
-                                                        form.both_consent.data),
-               _("The deadline is extended."))
-    return done or action_page(case, form, _("Extend the one-month limit"), ["until", "reason", "both_consent"],
-                               _("Extend"))
+    done = run(
+        form,
+        case,
+        lambda: ops.extend_deadline(current_user, case, form.until.data, form.reason.data, form.both_consent.data),
+        _("The deadline is extended."),
+    )
+    return done or action_page(
+        case, form, _("Extend the one-month limit"), ["until", "reason", "both_consent"], _("Extend")
+    )
 
 
 @bp.route("/cases/<int:case_id>/sessions/new", methods=["GET", "POST"])
@@ -324,8 +400,9 @@ def new_session(case_id):
     if not form.is_submitted():
         form.recorder.data = current_user.name
         form.place.data = case.studio.name
-    done = run(form, case, lambda: ops.record_session(current_user, case, dict(form.data)),
-               _("The session record is saved."))
+    done = run(
+        form, case, lambda: ops.record_session(current_user, case, dict(form.data)), _("The session record is saved.")
+    )
     if done:
         return done
     return render_template("mediation/session_form.html", case=case, form=form)
@@ -359,8 +436,9 @@ def add_helper(case_id):
         ops.add_helper(current_user, case, form.kind.data, user, form.name.data, form.organisation.data)
 
     done = run(form, case, operation, _("The person was added to the case."))
-    return done or action_page(case, form, _("Add a co-mediator or specialist"),
-                               ["kind", "user_id", "name", "organisation"], _("Add"))
+    return done or action_page(
+        case, form, _("Add a co-mediator or specialist"), ["kind", "user_id", "name", "organisation"], _("Add")
+    )
 
 
 @bp.route("/cases/<int:case_id>/recusal", methods=["GET", "POST"])
@@ -375,12 +453,23 @@ def recusal(case_id):
     form.replacement_id.choices = choices([pair for pair in pairs if pair[0] not in on_case])
 
     def operation():
-        ops.record_recusal(current_user, case, db.session.get(User, form.mediator_id.data),
-                           db.session.get(User, form.replacement_id.data), form.requested_by.data, form.reason.data)
+        ops.record_recusal(
+            current_user,
+            case,
+            db.session.get(User, form.mediator_id.data),
+            db.session.get(User, form.replacement_id.data),
+            form.requested_by.data,
+            form.reason.data,
+        )
 
     done = run(form, case, operation, _("The mediator was replaced."))
-    return done or action_page(case, form, _("Recusal: replace a mediator"),
-                               ["mediator_id", "replacement_id", "requested_by", "reason"], _("Replace"))
+    return done or action_page(
+        case,
+        form,
+        _("Recusal: replace a mediator"),
+        ["mediator_id", "replacement_id", "requested_by", "reason"],
+        _("Replace"),
+    )
 
 
 # --- outcomes --------------------------------------------------------------------------------
@@ -396,13 +485,16 @@ def agreement(case_id):
     if not form.is_submitted() and existing is None:
         form.concluded_on.data = local_today()
         form.facts.data = case.summary
+
+    def operation():
+        if existing is None:
+            return ops.record_agreement(current_user, case, dict(form.data))
+        # the version the form was opened on, as sent (WTForms would fill a missing one in from the agreement)
+        return ops.update_agreement(current_user, existing, dict(form.data, version=request.form.get("version")))
+
     if existing is None:
-        operation = lambda: ops.record_agreement(current_user, case, dict(form.data))  # noqa: E731
         message = _("The agreement is recorded; a follow-up visit is scheduled.")
     else:
-        # the version the form was opened on, as sent (WTForms would fill a missing one in from the agreement)
-        operation = lambda: ops.update_agreement(current_user, existing,  # noqa: E731
-                                                 dict(form.data, version=request.form.get("version")))
         message = _("The agreement is corrected.")
     done = run(form, case, operation, message, record=existing)
     if done:
@@ -428,9 +520,11 @@ def agreement_pdf(case_id):
     pdf = viewed(case, lambda: documents.agreement_pdf(case))
     # a legal document: its name is Chinese, as the document itself (RFC 6266 filename*)
     filename = f"人民调解协议书_{case.number}.pdf"
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": content_disposition(filename),
-                             "Cache-Control": "no-store, private"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store, private"},
+    )
 
 
 @bp.route("/cases/<int:case_id>/confirmation", methods=["GET", "POST"])
@@ -448,16 +542,29 @@ def confirmation(case_id):
             form.court.data = agreement_.confirmation_court
             form.result.data = agreement_.confirmation_result
             form.result_on.data = agreement_.confirmation_result_on
-    done = run(form, case, lambda: ops.record_confirmation(current_user, agreement_, {
-        "applied_on": form.applied_on.data, "court": form.court.data, "result": form.result.data,
-        "result_on": form.result_on.data, "version": request.form.get("version")}),
-        _("Judicial confirmation recorded."), record=agreement_)
+    done = run(
+        form,
+        case,
+        lambda: ops.record_confirmation(
+            current_user,
+            agreement_,
+            {
+                "applied_on": form.applied_on.data,
+                "court": form.court.data,
+                "result": form.result.data,
+                "result_on": form.result_on.data,
+                "version": request.form.get("version"),
+            },
+        ),
+        _("Judicial confirmation recorded."),
+        record=agreement_,
+    )
     if done:
         return done
-    note = _("Apply by %(date)s (30 days after the agreement).",
-             date=date_filter(agreement_.confirmation_deadline()))
-    return action_page(case, form, _("Judicial confirmation"), ["applied_on", "court", "result",
-                                                                          "result_on"], _("Save"), note=note)
+    note = _("Apply by %(date)s (30 days after the agreement).", date=date_filter(agreement_.confirmation_deadline()))
+    return action_page(
+        case, form, _("Judicial confirmation"), ["applied_on", "court", "result", "result_on"], _("Save"), note=note
+    )
 
 
 @bp.route("/cases/<int:case_id>/end", methods=["GET", "POST"])
@@ -467,13 +574,18 @@ def end(case_id):
     require_change(case, case.can_end)
     form = forms.EndForm()
     if not form.is_submitted():
-        form.other_routes.data = _("A lawsuit at the people's court; arbitration; a complaint to the competent "
-                                   "administrative department.")
-    done = run(form, case, lambda: ops.end_without_agreement(current_user, case, form.reason.data,
-                                                              form.other_routes.data),
-               _("Mediation ended without agreement."))
-    return done or action_page(case, form, _("End mediation without agreement"), ["reason", "other_routes"],
-                               _("End mediation"))
+        form.other_routes.data = _(
+            "A lawsuit at the people's court; arbitration; a complaint to the competent administrative department."
+        )
+    done = run(
+        form,
+        case,
+        lambda: ops.end_without_agreement(current_user, case, form.reason.data, form.other_routes.data),
+        _("Mediation ended without agreement."),
+    )
+    return done or action_page(
+        case, form, _("End mediation without agreement"), ["reason", "other_routes"], _("End mediation")
+    )
 
 
 @bp.route("/cases/<int:case_id>/follow-ups/<int:follow_up_id>", methods=["GET", "POST"])
@@ -487,8 +599,12 @@ def follow_up(case_id, follow_up_id):
     form = forms.FollowUpForm()
     if not form.is_submitted():
         form.done_on.data = local_today()
-    done = run(form, case, lambda: ops.record_follow_up(current_user, visit, dict(form.data)),
-               _("The follow-up visit is recorded."))
+    done = run(
+        form,
+        case,
+        lambda: ops.record_follow_up(current_user, visit, dict(form.data)),
+        _("The follow-up visit is recorded."),
+    )
     return done or render_template("mediation/follow_up_form.html", case=case, form=form, visit=visit)
 
 
@@ -500,9 +616,12 @@ def new_attachment(case_id):
     form = forms.AttachmentForm()
     if not form.is_submitted() and request.args.get("kind"):
         form.kind.data = request.args["kind"]
-    done = run(form, case, lambda: ops.add_attachment(current_user, case, form.kind.data, form.file.data,
-                                                       form.title.data),
-               _("The file is attached."))
+    done = run(
+        form,
+        case,
+        lambda: ops.add_attachment(current_user, case, form.kind.data, form.file.data, form.title.data),
+        _("The file is attached."),
+    )
     return done or action_page(case, form, _("Attach a file"), ["kind", "title", "file"], _("Upload"))
 
 
@@ -523,8 +642,13 @@ def archive(case_id):
     require_change(case, case.can_archive)
     form = forms.ConfirmForm()
     # the case page is where the refusal is read: its reason goes into a flash (the form has no fields)
-    form_action(form, lambda: ops.archive_case(current_user, case), conflict_page=True,
-                success=_("Case %(number)s is archived.", number=case.number), next_url=case_url(case))
+    form_action(
+        form,
+        lambda: ops.archive_case(current_user, case),
+        conflict_page=True,
+        success=_("Case %(number)s is archived.", number=case.number),
+        next_url=case_url(case),
+    )
     return redirect(case_url(case))
 
 
@@ -532,11 +656,15 @@ def archive(case_id):
 @staff_required
 def oral_agreements():
     """The oral-agreement register (口头协议登记): every oral agreement with the mediator's note."""
-    query = (scope_query(select(Agreement).join(Case), Case.org_unit_id)
-             .where(Agreement.form == AgreementForm.oral)
-             .options(selectinload(Agreement.case).selectinload(Case.parties),
-                      selectinload(Agreement.case).selectinload(Case.presiding_mediator))
-             .order_by(Agreement.concluded_on.desc(), Agreement.id.desc()))
+    query = (
+        scope_query(select(Agreement).join(Case), Case.org_unit_id)
+        .where(Agreement.form == AgreementForm.oral)
+        .options(
+            selectinload(Agreement.case).selectinload(Case.parties),
+            selectinload(Agreement.case).selectinload(Case.presiding_mediator),
+        )
+        .order_by(Agreement.concluded_on.desc(), Agreement.id.desc())
+    )
     page = paginate(query, current_app.config["CASE_PAGE_SIZE"])
     return render_template("mediation/oral_agreements.html", page=page)
 
@@ -556,12 +684,17 @@ def studio():
     the_studio = ops.studio_for(community, create=False)
     require(the_studio.can_edit(current_user))
     form = forms.StudioForm(obj=the_studio)
-    done = form_action(form, lambda: ops.update_studio(current_user, community, form.data),
-                       success=_("Studio settings saved."), next_url=url_for(".studio", community_id=community.id))
+    done = form_action(
+        form,
+        lambda: ops.update_studio(current_user, community, form.data),
+        success=_("Studio settings saved."),
+        next_url=url_for(".studio", community_id=community.id),
+    )
     if done:
         return done
-    return render_template("mediation/studio.html", form=form, studio=the_studio, community=community,
-                           communities=communities)
+    return render_template(
+        "mediation/studio.html", form=form, studio=the_studio, community=community, communities=communities
+    )
 
 
 @bp.get("/stats")
@@ -585,7 +718,8 @@ def stats_xlsx():
     figures = compute_figures(current_user, form.date_from.data, form.date_to.data)
     period = "_".join(day.isoformat() for day in (form.date_from.data, form.date_to.data) if day)
     filename = _("Mediation figures") + (f"_{period}" if period else "") + ".xlsx"
-    return Response(workbook(figures), headers={"Content-Disposition": content_disposition(filename)},
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
+    return Response(
+        workbook(figures),
+        headers={"Content-Disposition": content_disposition(filename)},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

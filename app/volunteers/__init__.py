@@ -16,6 +16,8 @@ feature = Feature(
     blueprint=_blueprint,
     url_prefix="/volunteers",
     nav=[NavItem(_l("Help group"), "volunteers.index", {Role.volunteer, Role.coordinator, Role.admin}, order=40)],
-    home_cards=[HomeCard("volunteers/_home_card_coordinator.html", {Role.coordinator}, order=40),
-                HomeCard("volunteers/_home_card_volunteer.html", {Role.volunteer}, order=50)],
+    home_cards=[
+        HomeCard("volunteers/_home_card_coordinator.html", {Role.coordinator}, order=40),
+        HomeCard("volunteers/_home_card_volunteer.html", {Role.volunteer}, order=50),
+    ],
 )

@@ -49,8 +49,16 @@ FEATURES = [
     mediation,
 ]
 
-__all__ = ["BENCH_ADMIN_PHONE", "BENCH_PASSWORD", "FEATURES", "GenerateError", "generate", "generators",
-           "normalise_database_url", "upgrade_schema"]
+__all__ = [
+    "BENCH_ADMIN_PHONE",
+    "BENCH_PASSWORD",
+    "FEATURES",
+    "GenerateError",
+    "generate",
+    "generators",
+    "normalise_database_url",
+    "upgrade_schema",
+]
 
 
 def generators():
@@ -67,15 +75,17 @@ def migrated_app(url):
     from app import create_app
 
     with tempfile.TemporaryDirectory(prefix="linli-generate-") as instance_dir:
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
-            "INSTANCE_DIR": instance_dir,
-            "UPLOAD_FOLDER": instance_dir,
-            "SECRET_KEY": secrets.token_hex(16),
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "LINLI_COUNT_QUERIES": False,
-            "LINLI_BENCH": False,
-        })
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                "INSTANCE_DIR": instance_dir,
+                "UPLOAD_FOLDER": instance_dir,
+                "SECRET_KEY": secrets.token_hex(16),
+                "RATELIMIT_STORAGE_URI": "memory://",
+                "LINLI_COUNT_QUERIES": False,
+                "LINLI_BENCH": False,
+            }
+        )
         with app.app_context():
             upgrade()
             yield app
@@ -108,8 +118,13 @@ def generate(url, scale, seed=1, log=None):
                     conn.exec_driver_sql("PRAGMA cache_size = -262144")
                 if conn.scalar(select(func.count()).select_from(tables["users"])):
                     raise GenerateError(f"the database already has users: {engine.url!r} must be empty")
-                ctx = Context(scale=scale, rng=random.Random(seed), now=datetime.now(UTC),
-                              password_hash=generate_password_hash(BENCH_PASSWORD), tables=tables)
+                ctx = Context(
+                    scale=scale,
+                    rng=random.Random(seed),
+                    now=datetime.now(UTC),
+                    password_hash=generate_password_hash(BENCH_PASSWORD),
+                    tables=tables,
+                )
                 for gen in generators():
                     t0 = time.perf_counter()
                     gen(conn, scale, ctx)
@@ -122,5 +137,10 @@ def generate(url, scale, seed=1, log=None):
                 conn.execute(text("ANALYZE"))
         finally:
             engine.dispose()
-    return {"scale": scale, "seconds": round(time.perf_counter() - started, 3), "rows": ctx.counts,
-            "timings": ctx.timings, "refs": ctx.refs}
+    return {
+        "scale": scale,
+        "seconds": round(time.perf_counter() - started, 3),
+        "rows": ctx.counts,
+        "timings": ctx.timings,
+        "refs": ctx.refs,
+    }

@@ -8,10 +8,12 @@ from bench.generate import BENCH_ADMIN_PHONE, BENCH_PASSWORD, GenerateError, gen
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bench.generate",
-                                     description=bench.generate.__doc__.split("\n")[0])
-    parser.add_argument("--database-url", required=True,
-                        help="an empty database, e.g. sqlite:////tmp/x.sqlite3 or postgresql://user@host/name")
+    parser = argparse.ArgumentParser(prog="python -m bench.generate", description=bench.generate.__doc__.split("\n")[0])
+    parser.add_argument(
+        "--database-url",
+        required=True,
+        help="an empty database, e.g. sqlite:////tmp/x.sqlite3 or postgresql://user@host/name",
+    )
     parser.add_argument("--scale", type=int, default=100_000, help="number of audit entries (default 100000)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)

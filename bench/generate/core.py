@@ -116,8 +116,9 @@ def indexes_built_after(conn, table_names):
     if conn.dialect.name != "sqlite":
         yield
         return
-    query = text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN :tables "
-                 "AND sql IS NOT NULL").bindparams(bindparam("tables", expanding=True))
+    query = text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN :tables AND sql IS NOT NULL"
+    ).bindparams(bindparam("tables", expanding=True))
     indexes = conn.execute(query, {"tables": list(table_names)}).all()
     for name, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
@@ -131,8 +132,10 @@ def add_units(conn, ctx, kind, specs):
     ``path`` ("/1/4/9/") once the ids are known. Returns the new ids."""
     paths = ctx.maps.setdefault("unit_path", {})
     parents = ctx.maps.setdefault("unit_parent", {})
-    rows = [{"parent_id": parent_id, "kind": kind, "name": name, "code": code, "path": "", "created_at": ctx.now}
-            for parent_id, name, code in specs]
+    rows = [
+        {"parent_id": parent_id, "kind": kind, "name": name, "code": code, "path": "", "created_at": ctx.now}
+        for parent_id, name, code in specs
+    ]
     ids = insert_rows(conn, ctx, "org_units", rows, returning_ids=True)
     updates = []
     for unit_id, (parent_id, _name, _code) in zip(ids, specs, strict=True):
@@ -159,38 +162,73 @@ def org_tree(conn, scale, ctx):
     (county,) = add_units(conn, ctx, "county", [(None, "基准县", "BX")])
     (street,) = add_units(conn, ctx, "street", [(county, "基准街道", "BX-JD")])
     n_communities = max(2, scale // 5000)
-    communities = add_units(conn, ctx, "community", [
-        (street, f"第{i + 1}社区", f"BX-JD-C{i + 1:04d}") for i in range(n_communities)])
-    grid_specs = [(community, f"第{c + 1}社区第{g + 1}网格", f"BX-JD-C{c + 1:04d}-G{g + 1}")
-                  for c, community in enumerate(communities) for g in range(GRIDS_PER_COMMUNITY)]
+    communities = add_units(
+        conn, ctx, "community", [(street, f"第{i + 1}社区", f"BX-JD-C{i + 1:04d}") for i in range(n_communities)]
+    )
+    grid_specs = [
+        (community, f"第{c + 1}社区第{g + 1}网格", f"BX-JD-C{c + 1:04d}-G{g + 1}")
+        for c, community in enumerate(communities)
+        for g in range(GRIDS_PER_COMMUNITY)
+    ]
     grids = add_units(conn, ctx, "grid", grid_specs)
-    buildings = ({"grid_id": grid, "name": f"{b + 1}幢", "address": f"基准路{i * BUILDINGS_PER_GRID + b + 1}号",
-                  "entrances": 1 + b % 3, "households": 24 + 12 * (b % 4), "created_at": ctx.now}
-                 for i, grid in enumerate(grids) for b in range(BUILDINGS_PER_GRID))
+    buildings = (
+        {
+            "grid_id": grid,
+            "name": f"{b + 1}幢",
+            "address": f"基准路{i * BUILDINGS_PER_GRID + b + 1}号",
+            "entrances": 1 + b % 3,
+            "households": 24 + 12 * (b % 4),
+            "created_at": ctx.now,
+        }
+        for i, grid in enumerate(grids)
+        for b in range(BUILDINGS_PER_GRID)
+    )
     ctx.ids["building"] = insert_rows(conn, ctx, "buildings", buildings, returning_ids=True)
 
 
 def handling_units(conn, scale, ctx):
     """A property company per community; a police station and an office at the street; a utility."""
     county, street = ctx.ids["county"][0], ctx.ids["street"][0]
-    specs = [(county, "utility", "基准县供水有限公司"), (county, "government_department", "基准县住建局"),
-             (street, "police_station", "基准派出所"), (street, "township_office", "基准街道城建办")]
-    specs += [(community, "property_company", f"第{i + 1}社区物业服务有限公司")
-              for i, community in enumerate(ctx.ids["community"])]
-    rows = [{"org_unit_id": unit, "kind": kind, "name": name, "contact_name": person_name(ctx.rng),
-             "contact_phone": f"139{i:08d}", "active": True, "created_at": ctx.now}
-            for i, (unit, kind, name) in enumerate(specs)]
+    specs = [
+        (county, "utility", "基准县供水有限公司"),
+        (county, "government_department", "基准县住建局"),
+        (street, "police_station", "基准派出所"),
+        (street, "township_office", "基准街道城建办"),
+    ]
+    specs += [
+        (community, "property_company", f"第{i + 1}社区物业服务有限公司")
+        for i, community in enumerate(ctx.ids["community"])
+    ]
+    rows = [
+        {
+            "org_unit_id": unit,
+            "kind": kind,
+            "name": name,
+            "contact_name": person_name(ctx.rng),
+            "contact_phone": f"139{i:08d}",
+            "active": True,
+            "created_at": ctx.now,
+        }
+        for i, (unit, kind, name) in enumerate(specs)
+    ]
     ids = insert_rows(conn, ctx, "handling_units", rows, returning_ids=True)
     ctx.ids["handling_unit"] = ids
-    ctx.maps["property_company"] = {unit: hu for hu, (unit, kind, _) in zip(ids, specs, strict=True)
-                                    if kind == "property_company"}
+    ctx.maps["property_company"] = {
+        unit: hu for hu, (unit, kind, _) in zip(ids, specs, strict=True) if kind == "property_company"
+    }
 
 
 # Roles of the ordinary users, by user number modulo 10: the unit is a grid or a community.
 USER_PATTERN = [
-    (["grid_worker"], "grid"), (["grid_worker"], "grid"), (["grid_worker", "volunteer"], "grid"),
-    (["volunteer"], "grid"), (["volunteer"], "grid"), (["volunteer"], "grid"),
-    (["mediator"], "community"), (["handler"], "community"), (["coordinator"], "community"),
+    (["grid_worker"], "grid"),
+    (["grid_worker"], "grid"),
+    (["grid_worker", "volunteer"], "grid"),
+    (["volunteer"], "grid"),
+    (["volunteer"], "grid"),
+    (["volunteer"], "grid"),
+    (["mediator"], "community"),
+    (["handler"], "community"),
+    (["coordinator"], "community"),
     (["mediator", "grid_worker"], "community"),
 ]
 
@@ -203,10 +241,18 @@ def users(conn, scale, ctx):
     n_users = max(20, scale // 50)
 
     def user_row(phone, name, unit, handling_unit=None, active=True):
-        return {"phone": phone, "name": name, "password_hash": ctx.password_hash, "active": active,
-                "org_unit_id": unit, "handling_unit_id": handling_unit, "locale": None,
-                "login_token": secrets.token_hex(16), "created_at": ctx.now - timedelta(days=rng.randrange(700)),
-                "last_login_at": None}
+        return {
+            "phone": phone,
+            "name": name,
+            "password_hash": ctx.password_hash,
+            "active": active,
+            "org_unit_id": unit,
+            "handling_unit_id": handling_unit,
+            "locale": None,
+            "login_token": secrets.token_hex(16),
+            "created_at": ctx.now - timedelta(days=rng.randrange(700)),
+            "last_login_at": None,
+        }
 
     rows = [user_row(BENCH_ADMIN_PHONE, BENCH_ADMIN_NAME, ctx.ids["county"][0])]
     roles = [["admin"]]
@@ -220,9 +266,16 @@ def users(conn, scale, ctx):
         rows.append(user_row(f"138{i:08d}", person_name(rng), unit, handling_unit, active=rng.random() > 0.05))
         roles.append(user_roles)
     ids = insert_rows(conn, ctx, "users", rows, returning_ids=True)
-    insert_rows(conn, ctx, "user_roles", ({"user_id": user_id, "role": role}
-                                          for user_id, user_roles in zip(ids, roles, strict=True)
-                                          for role in user_roles))
+    insert_rows(
+        conn,
+        ctx,
+        "user_roles",
+        (
+            {"user_id": user_id, "role": role}
+            for user_id, user_roles in zip(ids, roles, strict=True)
+            for role in user_roles
+        ),
+    )
     ctx.ids["admin"] = ids[:1]
     ctx.ids["user"] = ids
     ctx.maps["user_unit"] = {user_id: row["org_unit_id"] for user_id, row in zip(ids, rows, strict=True)}
@@ -231,11 +284,16 @@ def users(conn, scale, ctx):
 
 # action, target kind (a key of ctx.ids) or None, summary
 AUDIT_ACTIONS = [
-    ("user.login", "user", "登录"), ("user.login", "user", "登录"), ("user.login", "user", "登录"),
+    ("user.login", "user", "登录"),
+    ("user.login", "user", "登录"),
+    ("user.login", "user", "登录"),
     ("user.login_failed", None, "登录失败：138****{n:04d}"),
-    ("org_unit.updated", "grid", "修改了网格信息"), ("building.updated", "building", "修改了楼栋信息"),
-    ("building.created", "building", "新增楼栋"), ("user.updated", "user", "修改了用户"),
-    ("user.password_reset", "user", "重置了用户密码"), ("handling_unit.updated", "handling_unit", "修改了承办单位"),
+    ("org_unit.updated", "grid", "修改了网格信息"),
+    ("building.updated", "building", "修改了楼栋信息"),
+    ("building.created", "building", "新增楼栋"),
+    ("user.updated", "user", "修改了用户"),
+    ("user.password_reset", "user", "重置了用户密码"),
+    ("handling_unit.updated", "handling_unit", "修改了承办单位"),
 ]
 TARGET_TABLES = {"user": "users", "grid": "org_units", "building": "buildings", "handling_unit": "handling_units"}
 
@@ -252,10 +310,16 @@ def audit_entries(conn, scale, ctx):
         actor = None if target is None else rng.choice(user_ids)
         target_id = rng.choice(ctx.ids[target]) if target else None
         data = {"name": ["旧名称", "新名称"]} if action.endswith("updated") else {}
-        return {"created_at": start + step * i, "actor_id": actor, "action": action,
-                "target_type": TARGET_TABLES.get(target), "target_id": target_id,
-                "summary": summary.format(n=i % 10000), "data": data,
-                "ip": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"}
+        return {
+            "created_at": start + step * i,
+            "actor_id": actor,
+            "action": action,
+            "target_type": TARGET_TABLES.get(target),
+            "target_id": target_id,
+            "summary": summary.format(n=i % 10000),
+            "data": data,
+            "ip": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
+        }
 
     insert_rows(conn, ctx, "audit_entries", (row(i) for i in range(scale)))
 
@@ -272,9 +336,13 @@ def notifications(conn, scale, ctx):
 
     def row(i, user_id):
         created = start + step * i
-        return {"user_id": user_id, "message": f"第{i + 1}号事项有了新进展，请查看。",
-                "link": f"/admin/users/{rng.choice(others)}/edit", "created_at": created,
-                "read_at": None if i % 10 == 0 else created + timedelta(hours=1)}
+        return {
+            "user_id": user_id,
+            "message": f"第{i + 1}号事项有了新进展，请查看。",
+            "link": f"/admin/users/{rng.choice(others)}/edit",
+            "created_at": created,
+            "read_at": None if i % 10 == 0 else created + timedelta(hours=1),
+        }
 
     rows = (row(i, admin if n == 0 else rng.choice(others)) for i in range(count) for n in range(2))
     insert_rows(conn, ctx, "notifications", rows)

@@ -51,8 +51,10 @@ def run_scale(scale, workdir, args, pages, databases, counts_only=False):
             for page in pages:
                 row = measure(server.port, page, cookies, args, floor_total)
                 measured.append(row)
-                log(f"   {page['name']:<19} {row['rps']:8.1f} req/s, floor {row['floor_rps']:8.1f} req/s, "
-                    f"ratio {row['ratio']:.3f}, {row['queries']} queries")
+                log(
+                    f"   {page['name']:<19} {row['rps']:8.1f} req/s, floor {row['floor_rps']:8.1f} req/s, "
+                    f"ratio {row['ratio']:.3f}, {row['queries']} queries"
+                )
             floor = {"name": FLOOR["name"], **floor_total.summary()}
     return {"scale": scale, "counts_only": counts_only, "generated": summary, "floor": floor, "pages": measured}
 
@@ -60,31 +62,49 @@ def run_scale(scale, workdir, args, pages, databases, counts_only=False):
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=bench.run.__doc__.split("\n")[0])
     parser.add_argument("--scale", type=int, help="rows of audit log (default 100000, --quick 2000)")
-    parser.add_argument("--scales", help="comma-separated scales, each fully measured, e.g. 1000,100000; "
-                                         "fails when a page's SQL query count differs between them")
-    parser.add_argument("--check-scale", type=int,
-                        help="with a single scale: also count (not time) queries at this smaller scale "
-                             "and compare (default 1000, --quick 200; 0 turns it off)")
+    parser.add_argument(
+        "--scales",
+        help="comma-separated scales, each fully measured, e.g. 1000,100000; "
+        "fails when a page's SQL query count differs between them",
+    )
+    parser.add_argument(
+        "--check-scale",
+        type=int,
+        help="with a single scale: also count (not time) queries at this smaller scale "
+        "and compare (default 1000, --quick 200; 0 turns it off)",
+    )
     parser.add_argument("--quick", action="store_true", help="scale 2000 and 2 s per page")
     parser.add_argument("--duration", type=float, help="seconds of measurement per page (default 5, --quick 2)")
     parser.add_argument("--rounds", type=int, help="floor/page alternations per page (default 3, --quick 2)")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up per page (default 1, --quick 0.5)")
     parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--max-requests", type=int, default=100_000,
-                        help="at most this many requests per page and measurement (default 100000)")
-    parser.add_argument("--strict", action="store_true",
-                        help=f"hold pages without a min_ratio to the {DEFAULT_MIN_RATIO} target too")
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=100_000,
+        help="at most this many requests per page and measurement (default 100000)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help=f"hold pages without a min_ratio to the {DEFAULT_MIN_RATIO} target too"
+    )
     parser.add_argument("--page", action="append", metavar="NAME_OR_PATH", help="measure only these pages")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="JSON results file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, gunicorn log)")
-    parser.add_argument("--reuse", type=Path, metavar="DIR",
-                        help="keep the databases in DIR and use them again in later runs instead of generating "
-                             "them (for trying out a change; the page views of every run stay in their audit log)")
-    parser.add_argument("--database-url", metavar="URL",
-                        help="serve from this PostgreSQL database instead of SQLite files, e.g. "
-                             "postgresql://postgres@127.0.0.1:5432/bench: every scale gets a schema "
-                             "bench_scale_<scale> in it, dropped at the end (kept with --keep or --reuse)")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="keep the databases in DIR and use them again in later runs instead of generating "
+        "them (for trying out a change; the page views of every run stay in their audit log)",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="serve from this PostgreSQL database instead of SQLite files, e.g. "
+        "postgresql://postgres@127.0.0.1:5432/bench: every scale gets a schema "
+        "bench_scale_<scale> in it, dropped at the end (kept with --keep or --reuse)",
+    )
     args = parser.parse_args(argv)
 
     if args.scales:

@@ -59,13 +59,16 @@ def login(port):
         if response.status != 200:
             raise BenchError(f"GET /login answered {response.status}")
         match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body) or re.search(
-            rb'value="([^"]+)"[^>]*name="csrf_token"', body)
+            rb'value="([^"]+)"[^>]*name="csrf_token"', body
+        )
         if not match:
             raise BenchError("no csrf_token in the login form")
-        form = urlencode({"phone": BENCH_ADMIN_PHONE, "password": BENCH_PASSWORD,
-                          "csrf_token": match.group(1).decode()})
-        response, body = client.request("POST", "/login", body=form, headers={
-            "Content-Type": "application/x-www-form-urlencoded"})
+        form = urlencode(
+            {"phone": BENCH_ADMIN_PHONE, "password": BENCH_PASSWORD, "csrf_token": match.group(1).decode()}
+        )
+        response, body = client.request(
+            "POST", "/login", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
         location = response.headers.get("Location", "")
         if response.status != 302 or urlsplit(location).path.startswith("/login"):
             raise BenchError(f"login as {BENCH_ADMIN_PHONE} failed: {response.status} {location!r}")
@@ -131,8 +134,13 @@ def load(port, path, cookies, threads, seconds, max_requests):
     elapsed = max(end for _, _, end in results) - started
     latencies = [value for lat, _, _ in results for value in lat]
     queries = set().union(*(q for _, q, _ in results))
-    return {"requests": len(latencies), "seconds": elapsed, "rps": len(latencies) / elapsed,
-            "queries": queries, "latencies": latencies}
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "rps": len(latencies) / elapsed,
+        "queries": queries,
+        "latencies": latencies,
+    }
 
 
 def query_counts(seen, path):
@@ -158,8 +166,14 @@ class Tally:
         self.queries |= result["queries"]
 
     def merge(self, other):
-        self.add({"requests": other.requests, "seconds": other.seconds, "latencies": other.latencies,
-                  "queries": other.queries})
+        self.add(
+            {
+                "requests": other.requests,
+                "seconds": other.seconds,
+                "latencies": other.latencies,
+                "queries": other.queries,
+            }
+        )
 
     @property
     def rps(self):
@@ -171,10 +185,14 @@ class Tally:
         counts = query_counts(self.queries, self.path)
         latencies = sorted(self.latencies)
         return {
-            "path": self.path, "requests": self.requests, "seconds": round(self.seconds, 3),
-            "rps": round(self.rps, 1), "p50_ms": round(statistics.median(latencies) * 1000, 2),
+            "path": self.path,
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "rps": round(self.rps, 1),
+            "p50_ms": round(statistics.median(latencies) * 1000, 2),
             "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000, 2),
-            "queries": max(counts), "queries_seen": counts,
+            "queries": max(counts),
+            "queries_seen": counts,
         }
 
 

@@ -62,10 +62,14 @@ def print_report(runs, pages, failures):
         floor = run["floor"]
         w_path = max([16] + [len(unquote(row["path"])) for row in run["pages"]])
         log()
-        log(f"scale {run['scale']} (generated in {run['generated']['seconds']:.1f} s); floor {floor['path']}: "
-            f"{floor['rps']:.1f} req/s over all rounds, {floor['queries']} queries")
-        header = (f"{'page':<{w_name}} {'path':<{w_path}} {'req/s':>8} {'floor req/s':>11} {'ratio':>6} {'min':>5} "
-                  f"{'SQL/req':>7} {'p50 ms':>7} {'p95 ms':>7}  result")
+        log(
+            f"scale {run['scale']} (generated in {run['generated']['seconds']:.1f} s); floor {floor['path']}: "
+            f"{floor['rps']:.1f} req/s over all rounds, {floor['queries']} queries"
+        )
+        header = (
+            f"{'page':<{w_name}} {'path':<{w_path}} {'req/s':>8} {'floor req/s':>11} {'ratio':>6} {'min':>5} "
+            f"{'SQL/req':>7} {'p50 ms':>7} {'p95 ms':>7}  result"
+        )
         log(header)
         log("-" * len(header))
         for row in run["pages"]:
@@ -73,13 +77,17 @@ def print_report(runs, pages, failures):
             result = "; ".join(row["notes"]) or "ok"
             if row["problems"]:
                 result = "FAIL: " + "; ".join(row["problems"] + row["notes"])
-            log(f"{row['name']:<{w_name}} {unquote(row['path']):<{w_path}} {row['rps']:>8.1f} "
+            log(
+                f"{row['name']:<{w_name}} {unquote(row['path']):<{w_path}} {row['rps']:>8.1f} "
                 f"{row['floor_rps']:>11.1f} {row['ratio']:>6.3f} {minimum:>5} {row['queries']:>7} "
-                f"{row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f}  {result}")
+                f"{row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f}  {result}"
+            )
     if len(runs) > 1:
         log()
-        log("SQL queries per request by scale" + (" (the smallest scale: counted, not timed)"
-                                                  if runs[0]["counts_only"] else ""))
+        log(
+            "SQL queries per request by scale"
+            + (" (the smallest scale: counted, not timed)" if runs[0]["counts_only"] else "")
+        )
         scales = [run["scale"] for run in runs]
         log(f"{'page':<{w_name}} " + " ".join(f"{scale:>10}" for scale in scales) + "  result")
         for name in [FLOOR["name"]] + [page["name"] for page in pages]:
@@ -98,11 +106,17 @@ def print_report(runs, pages, failures):
 def write_json(path, runs, failures, args, database="sqlite"):
     document = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": os.cpu_count()},
-        "settings": {"threads": args.threads, "workers": args.workers, "duration": args.duration,
-                     "warmup": args.warmup, "rounds": args.rounds, "max_requests": args.max_requests,
-                     "strict": args.strict, "database": database},
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "settings": {
+            "threads": args.threads,
+            "workers": args.workers,
+            "duration": args.duration,
+            "warmup": args.warmup,
+            "rounds": args.rounds,
+            "max_requests": args.max_requests,
+            "strict": args.strict,
+            "database": database,
+        },
         "runs": runs,
         "failures": failures,
         "ok": not failures,

@@ -37,8 +37,10 @@ class Databases:
         except ArgumentError as error:
             raise BenchError(f"--database-url: {error}") from error
         if backend != "postgresql":
-            raise BenchError(f"--database-url takes a PostgreSQL database, not {server_url!r} "
-                             "(without it, the SQLite databases are made in the work folder)")
+            raise BenchError(
+                f"--database-url takes a PostgreSQL database, not {server_url!r} "
+                "(without it, the SQLite databases are made in the work folder)"
+            )
         self.created = []
 
     @property
@@ -74,8 +76,10 @@ class Databases:
             return
         name = self.schema(scale)
         if self.exists(scale, scale_dir):
-            raise BenchError(f"the schema {name} is already in {make_url(self.server_url).database}, left by an "
-                             f"earlier run (--keep or --reuse): drop it first (DROP SCHEMA {name} CASCADE)")
+            raise BenchError(
+                f"the schema {name} is already in {make_url(self.server_url).database}, left by an "
+                f"earlier run (--keep or --reuse): drop it first (DROP SCHEMA {name} CASCADE)"
+            )
         self._execute(lambda conn: conn.exec_driver_sql(f'CREATE SCHEMA "{name}"'))
         self.created.append(name)
 
@@ -124,14 +128,33 @@ class Server:
         env = dict(os.environ)
         for name in ("REDIS_URL", "LINLI_ENV", "UPLOAD_FOLDER", "SERVER_NAME"):
             env.pop(name, None)
-        env.update({
-            "LINLI_INSTANCE": str(instance), "DATABASE_URL": self.database_url,
-            "SECRET_KEY": secrets.token_hex(32), "LINLI_BENCH": "1", "LINLI_COUNT_QUERIES": "1",
-            "LINLI_ENV": "production", "PYTHONUNBUFFERED": "1",
-        })
-        command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
-                   "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "--timeout", "60",
-                   "--log-level", "warning", "wsgi:app"]
+        env.update(
+            {
+                "LINLI_INSTANCE": str(instance),
+                "DATABASE_URL": self.database_url,
+                "SECRET_KEY": secrets.token_hex(32),
+                "LINLI_BENCH": "1",
+                "LINLI_COUNT_QUERIES": "1",
+                "LINLI_ENV": "production",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(self.workers),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--graceful-timeout",
+            "5",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ]
         self.log_file = open(self.log_path, "wb")  # closed by stop()
         self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
         try:

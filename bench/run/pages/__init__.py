@@ -57,5 +57,6 @@ def resolve_paths(pages, refs):
     try:
         return [dict(page, path=page["path"].format(**refs)) for page in pages]
     except (KeyError, IndexError) as error:
-        raise BenchError(f"no id for the placeholder {error} of a page path (ctx.refs of bench.generate: "
-                         f"{sorted(refs)})") from error
+        raise BenchError(
+            f"no id for the placeholder {error} of a page path (ctx.refs of bench.generate: {sorted(refs)})"
+        ) from error

@@ -10,13 +10,26 @@ MAX_QUERIES_CASE_PAGE = 13
 
 PAGES = [
     {"name": "case list", "path": "/mediation/", "min_ratio": 0.5, "max_queries": MAX_QUERIES_CASE_LIST},
-    {"name": "case list filtered", "path": "/mediation/?" + urlencode({"status": "in_mediation", "q": "张"}),
-     "min_ratio": 0.5, "max_queries": MAX_QUERIES_CASE_LIST},
+    {
+        "name": "case list filtered",
+        "path": "/mediation/?" + urlencode({"status": "in_mediation", "q": "张"}),
+        "min_ratio": 0.5,
+        "max_queries": MAX_QUERIES_CASE_LIST,
+    },
     # {case_2_parties} and {case_6_parties}: ids from bench.generate.mediation (mediation_cases); the two
     # cases are the same but for their parties, so the counts must be equal. Each view writes one audit row
     # (by design).
-    {"name": "case page", "path": "/mediation/cases/{case_2_parties}", "min_ratio": 0.5,
-     "max_queries": MAX_QUERIES_CASE_PAGE},
-    {"name": "case page 6 parties", "path": "/mediation/cases/{case_6_parties}", "min_ratio": 0.5,
-     "max_queries": MAX_QUERIES_CASE_PAGE, "same_queries_as": "case page"},
+    {
+        "name": "case page",
+        "path": "/mediation/cases/{case_2_parties}",
+        "min_ratio": 0.5,
+        "max_queries": MAX_QUERIES_CASE_PAGE,
+    },
+    {
+        "name": "case page 6 parties",
+        "path": "/mediation/cases/{case_6_parties}",
+        "min_ratio": 0.5,
+        "max_queries": MAX_QUERIES_CASE_PAGE,
+        "same_queries_as": "case page",
+    },
 ]
