@@ -1,17 +1,19 @@
 """Shared fixtures: the app on a real database (SQLite by default, PostgreSQL when DATABASE_URL names
-one), a client that sends CSRF tokens like a browser, one user per role plus an outsider, login_as()."""
+one), a client that sends CSRF tokens like a browser, one user per role plus an outsider and a colleague,
+login_as(), count_queries()."""
 
 import hashlib
 import html as html_module
 import os
 import re
 import secrets
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import text
+from sqlalchemy import event, select, text
 
 from app import create_app
 from app.core.models import Building, HandlingUnit, OrgUnit, User, UserRole
@@ -19,7 +21,8 @@ from app.core.roles import Role
 from app.extensions import db, limiter
 
 PASSWORD = "test-pass-123"
-ROLES = ["anonymous", "admin", "mediator", "grid_worker", "handler", "coordinator", "volunteer", "outsider"]
+ROLES = ["anonymous", "admin", "mediator", "grid_worker", "handler", "coordinator", "volunteer", "outsider",
+         "colleague"]
 
 
 def database_url_for_tests(tmp_dir):
@@ -138,38 +141,45 @@ def make_user(phone, name, roles, unit, password_hash, handling_unit=None):
 @pytest.fixture
 def world(app, password_hash):
     """A county > street > two communities (A: two grids; B: one grid) with buildings, a property company,
-    one user per role in community A and an outsider (mediator and grid worker) in community B."""
+    one user per role in community A, a colleague (a second mediator of A, on no case unless a test puts them
+    on one) and an outsider (mediator and grid worker) in community B."""
     with app.app_context():
-        county = make_unit(None, "county", "清溪县", "T")
-        street = make_unit(county, "street", "舞阳街道", "T-WY")
-        community_a = make_unit(street, "community", "回龙社区", "T-HL")
-        grid_a1 = make_unit(community_a, "grid", "回龙第一网格", "T-HL-1")
-        grid_a2 = make_unit(community_a, "grid", "回龙第二网格", "T-HL-2")
-        community_b = make_unit(street, "community", "东湖社区", "T-DH")
-        grid_b1 = make_unit(community_b, "grid", "东湖第一网格", "T-DH-1")
-        building = Building(grid=grid_a1, name="3幢", entrances=2, households=48)
-        property_company = HandlingUnit(org_unit=community_a, kind="property_company", name="安居物业")
-        db.session.add_all([building, property_company])
-        users = {
-            "admin": make_user("13900000001", "陈管理", [Role.admin], street, password_hash),
-            "mediator": make_user("13900000002", "王调解", [Role.mediator], community_a, password_hash),
-            "grid_worker": make_user("13900000003", "李网格", [Role.grid_worker], grid_a1, password_hash),
-            "handler": make_user("13900000004", "周物业", [Role.handler], community_a, password_hash,
-                                 handling_unit=property_company),
-            "coordinator": make_user("13900000005", "赵协调", [Role.coordinator], community_a, password_hash),
-            "volunteer": make_user("13900000006", "孙志愿", [Role.volunteer], grid_a2, password_hash),
-            "outsider": make_user("13900000007", "刘外来", [Role.mediator, Role.grid_worker], community_b,
-                                  password_hash),
-        }
-        db.session.commit()
-        ids = SimpleNamespace(
-            county=county.id, street=street.id, community_a=community_a.id, grid_a1=grid_a1.id,
-            grid_a2=grid_a2.id, community_b=community_b.id, grid_b1=grid_b1.id, building=building.id,
-            property_company=property_company.id, users={role: u.id for role, u in users.items()},
-            phones={role: u.phone for role, u in users.items()},
-        )
+        ids = build_world(password_hash)
         db.session.remove()
     return ids
+
+
+def build_world(password_hash):
+    """The rows of the ``world`` fixture, committed (inside an app context); returns their ids."""
+    county = make_unit(None, "county", "清溪县", "T")
+    street = make_unit(county, "street", "舞阳街道", "T-WY")
+    community_a = make_unit(street, "community", "回龙社区", "T-HL")
+    grid_a1 = make_unit(community_a, "grid", "回龙第一网格", "T-HL-1")
+    grid_a2 = make_unit(community_a, "grid", "回龙第二网格", "T-HL-2")
+    community_b = make_unit(street, "community", "东湖社区", "T-DH")
+    grid_b1 = make_unit(community_b, "grid", "东湖第一网格", "T-DH-1")
+    building = Building(grid=grid_a1, name="3幢", entrances=2, households=48)
+    property_company = HandlingUnit(org_unit=community_a, kind="property_company", name="安居物业")
+    db.session.add_all([building, property_company])
+    users = {
+        "admin": make_user("13900000001", "陈管理", [Role.admin], street, password_hash),
+        "mediator": make_user("13900000002", "王调解", [Role.mediator], community_a, password_hash),
+        "grid_worker": make_user("13900000003", "李网格", [Role.grid_worker], grid_a1, password_hash),
+        "handler": make_user("13900000004", "周物业", [Role.handler], community_a, password_hash,
+                             handling_unit=property_company),
+        "coordinator": make_user("13900000005", "赵协调", [Role.coordinator], community_a, password_hash),
+        "volunteer": make_user("13900000006", "孙志愿", [Role.volunteer], grid_a2, password_hash),
+        "outsider": make_user("13900000007", "刘外来", [Role.mediator, Role.grid_worker], community_b,
+                              password_hash),
+        "colleague": make_user("13900000008", "吴同事", [Role.mediator], community_a, password_hash),
+    }
+    db.session.commit()
+    return SimpleNamespace(
+        county=county.id, street=street.id, community_a=community_a.id, grid_a1=grid_a1.id,
+        grid_a2=grid_a2.id, community_b=community_b.id, grid_b1=grid_b1.id, building=building.id,
+        property_company=property_company.id, users={role: u.id for role, u in users.items()},
+        phones={role: u.phone for role, u in users.items()},
+    )
 
 
 @pytest.fixture
@@ -187,16 +197,20 @@ def login_as(app, client, world):
             with target.session_transaction() as sess:
                 sess.clear()
             return None
-        with app.app_context():
-            user = db.session.get(User, world.users[role])
-            token = user.login_token
-        # What Flask-Login stores after login_user(), with its "strong" session identifier.
+        # a live session, as the login form opens one (app.core.operations.start_session), and what Flask-Login
+        # then keeps in the cookie
+        from app.core.operations import start_session
+
+        with app.test_request_context():
+            value = start_session(db.session.get(User, world.users[role]))
+            db.session.commit()
+            db.session.remove()
         from flask_login.utils import _create_identifier
 
         with app.test_request_context(environ_base=target.environ_base):
             identifier = _create_identifier()
         with target.session_transaction() as sess:
-            sess["_user_id"] = token
+            sess["_user_id"] = value
             sess["_fresh"] = True
             sess["_id"] = identifier
         return world.users[role]
@@ -232,3 +246,39 @@ def translated(app, message, locale="zh_CN", **params):
     if locale != "en":
         assert text != message % params if params else text != message, f"not translated to {locale}: {message!r}"
     return text
+
+
+def database_rows():
+    """Every row of every table, in primary key order (inside an app context): compare two of these to
+    prove that a request changed nothing, not even a column of a row."""
+    with db.engine.connect() as conn:
+        return {table.name: conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+                for table in db.metadata.sorted_tables}
+
+
+def changed_tables(before, after):
+    """The tables whose rows differ between two database_rows(), with their row counts before and after."""
+    return {name: (len(before[name]), len(after[name])) for name in before if before[name] != after[name]}
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as statements:`` collects every SQL statement sent through ``db.engine`` while
+    the block runs (``len(statements)`` is their number)."""
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counting():
+        statements = []
+
+        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+    return counting

@@ -5,7 +5,7 @@ import io
 import os
 import re
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
@@ -63,7 +63,7 @@ def case_id(app, world):
             "responsibilities": "被申请人对漏水负主要责任。",
             "terms": TERMS,
             "performance_method": "现金或转账一次性支付", "performance_place": "回龙社区调解室",
-            "performance_deadline": max(date(2026, 12, 10), concluded_on),
+            "performance_deadline": concluded_on + timedelta(days=21),
         })
         db.session.commit()
         return case.id

@@ -3,23 +3,36 @@
 import io
 import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.core.models import AuditEntry, Notification, OrgUnit
 from app.core.roles import Role
+from app.core.types import as_local
 from app.extensions import db
 from app.mediation.models import Case, CaseStatus
 from tests.conftest import make_user, page_text, translated
-from tests.mediation.factories import LEAK_TERMS, make_case, png_bytes
+from tests.mediation.factories import LEAK_TERMS, case_dates, make_case, png_bytes
+
+
+def form_time(moment):
+    """A date and time as the browser's datetime-local field sends it."""
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def case_number(seq, prefix="回龙调"):
+    """The number of a case registered on the factories' date (the year is that of its registration)."""
+    return f"{prefix}〔{case_dates().registered.year}〕第{seq:03d}号"
 
 
 def intake_data(world, **extra):
+    when = case_dates()
     data = {
         "source": "grid_report", "category": "neighbour", "risk_level": "medium", "may_escalate": "y",
         "summary": "楼上卫生间漏水，楼下天花板发霉，两户多次争吵", "requests": "修复漏水并赔偿装修损失",
-        "occurred_on": "2026-10-20", "registered_on": "2026-11-02",
+        "occurred_on": when.occurred.isoformat(), "registered_on": when.registered.isoformat(),
         "grid_id": str(world.grid_a1), "building_id": str(world.building), "room": "302", "address": "回龙苑3幢302室",
         "parties-0-role": "applicant", "parties-0-name": "张建华", "parties-0-sex": "male",
         "parties-0-phone": "139 1234 5678", "parties-0-id_number": "11010519491231002x",
@@ -49,23 +62,25 @@ def status_of(app, case_id):
 
 
 def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_dir):
+    when = case_dates()
     login_as("mediator")
     case_id = register(client, world)
     page = page_text(client.get(f"/mediation/cases/{case_id}"))
-    assert "回龙调〔2026〕第001号" in page and "张建华" in page and "李秀兰" in page
+    assert case_number(1) in page and "张建华" in page and "李秀兰" in page
     assert status_of(app, case_id) == "registered"
 
     page = page_text(post_ok(client, f"/mediation/cases/{case_id}/accept", {
-        "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": "2026-11-03"}))
+        "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": when.accepted.isoformat()}))
     assert translated(app, "Accepted") in page
     # now that she presides, the mediator sees the full numbers
     assert "13912345678" in page and "11010519491231002X" in page
 
-    post_ok(client, f"/mediation/cases/{case_id}/rights-notice", {"given_on": "2026-11-03"})
+    post_ok(client, f"/mediation/cases/{case_id}/rights-notice", {"given_on": when.rights_notice.isoformat()})
     notice = client.get(f"/mediation/cases/{case_id}/rights-notice/print")
     assert notice.status_code == 200 and "张建华" in page_text(notice)
 
-    for day, outcome in (("2026-11-05T09:30", "约定共同查看现场"), ("2026-11-09T14:00", "双方同意由楼上修复并赔偿")):
+    for day, outcome in ((form_time(when.first_session), "约定共同查看现场"),
+                         (form_time(when.second_session), "双方同意由楼上修复并赔偿")):
         post_ok(client, f"/mediation/cases/{case_id}/sessions/new", {
             "started_at": day, "place": "回龙社区调解室", "is_open": "y", "attendees": "张建华、李秀兰、王调解",
             "applicant_statement": "楼上漏水已两个月，天花板发霉", "respondent_statement": "愿意请人检查防水",
@@ -73,10 +88,10 @@ def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_di
     assert status_of(app, case_id) == "in_mediation"
 
     page = page_text(post_ok(client, f"/mediation/cases/{case_id}/agreement", {
-        "form": "written", "concluded_on": "2026-11-10", "facts": "卫生间防水层老化导致楼下天花板漏水",
+        "form": "written", "concluded_on": when.agreement.isoformat(), "facts": "卫生间防水层老化导致楼下天花板漏水",
         "issues": "漏水责任与赔偿数额", "responsibilities": "被申请人承担全部责任", "terms": LEAK_TERMS,
         "performance_method": "现金支付", "performance_place": "回龙社区调解室",
-        "performance_deadline": "2026-12-10"}))
+        "performance_deadline": when.performance_deadline.isoformat()}))
     assert translated(app, "Agreement reached") in page
 
     pdf = client.get(f"/mediation/cases/{case_id}/agreement.pdf")
@@ -86,7 +101,7 @@ def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_di
     from pypdf import PdfReader
 
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages))
-    for expected in ("张建华", "李秀兰", re.sub(r"\s+", "", LEAK_TERMS), "回龙调〔2026〕第001号"):
+    for expected in ("张建华", "李秀兰", re.sub(r"\s+", "", LEAK_TERMS), case_number(1)):
         assert expected in text, expected
 
     # the signed scan and a copy of the respondent's ID go into the file
@@ -104,7 +119,7 @@ def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_di
     with app.app_context():
         visit_id = db.session.get(Case, case_id).follow_ups[0].id
     post_ok(client, f"/mediation/cases/{case_id}/follow-ups/{visit_id}", {
-        "done_on": "2026-11-20", "method": "doorstep", "performance": "performed",
+        "done_on": when.visited.isoformat(), "method": "doorstep", "performance": "performed",
         "applicant_satisfaction": "satisfied", "respondent_satisfaction": "basically_satisfied", "note": "已修复"})
     assert status_of(app, case_id) == "followed_up"
 
@@ -113,7 +128,8 @@ def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_di
     with app.app_context():
         case = db.session.get(Case, case_id)
         assert case.archived_at is not None and case.file_number == case.number
-        assert case.retention_until.year == case.archived_at.year + 10
+        # kept ten years from the day of archiving in the community (not in UTC: they differ after 16:00 UTC)
+        assert case.retention_until.year == as_local(case.archived_at).year + 10
         kinds = [e.kind for e in case.events]
         assert kinds[0] == "registered" and kinds[-1] == "archived"
         assert {"accepted", "rights_notice", "mediation_started", "session_recorded", "agreement_reached",
@@ -168,6 +184,7 @@ def test_withdrawn_during_mediation(app, client, login_as, world):
 
 
 def test_forbidden_transitions_are_refused_and_change_nothing(app, client, login_as, world):
+    when = case_dates()
     login_as("mediator")
     declined = register(client, world)
     post_ok(client, f"/mediation/cases/{declined}/decline", {"reason": "不属于调解范围"})
@@ -175,12 +192,12 @@ def test_forbidden_transitions_are_refused_and_change_nothing(app, client, login
         events_before = len(db.session.get(Case, declined).events)
     # an agreement on a declined case
     response = client.post(f"/mediation/cases/{declined}/agreement", data={
-        "form": "written", "concluded_on": "2026-11-10", "facts": "x", "issues": "x", "terms": "x"})
+        "form": "written", "concluded_on": when.agreement.isoformat(), "facts": "x", "issues": "x", "terms": "x"})
     assert response.status_code == 200
     assert translated(app, "An agreement can only be recorded while the case is in mediation.") in page_text(response)
     # accepting it again
     response = client.post(f"/mediation/cases/{declined}/accept", data={
-        "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": "2026-11-03"})
+        "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": when.accepted.isoformat()})
     assert translated(app, "Only a newly registered case can be accepted.") in page_text(response)
     with app.app_context():
         case = db.session.get(Case, declined)
@@ -188,35 +205,35 @@ def test_forbidden_transitions_are_refused_and_change_nothing(app, client, login
     # a session before the rights notice
     accepted = make_case(app, world, upto="accepted")
     response = client.post(f"/mediation/cases/{accepted}/sessions/new", data={
-        "started_at": "2026-11-05T09:30", "place": "调解室", "is_open": "y", "attendees": "双方",
+        "started_at": form_time(when.first_session), "place": "调解室", "is_open": "y", "attendees": "双方",
         "applicant_statement": "a", "respondent_statement": "b", "outcome": "c"})
     assert translated(app, "Give the parties the rights notice before the first session.") in page_text(response)
     assert status_of(app, accepted) == "accepted"
 
 
 def test_one_month_limit_flags_and_extension(app, client, login_as, world):
-    case_id = make_case(app, world, upto="rights")  # accepted 2026-11-03, due 2026-12-03
+    case_id = make_case(app, world, upto="rights")  # accepted 26 days ago, due in 4 days
+    until = case_dates().accepted + timedelta(days=47)  # 17 days after the one-month limit
     login_as("mediator")
     response = client.post(f"/mediation/cases/{case_id}/extend", data={
-        "until": "2026-12-20", "reason": "需等待维修报价"})
+        "until": until.isoformat(), "reason": "需等待维修报价"})
     assert translated(app, "An extension needs the consent of both parties.") in page_text(response)
     post_ok(client, f"/mediation/cases/{case_id}/extend", {
-        "until": "2026-12-20", "reason": "需等待维修报价", "both_consent": "y"})
+        "until": until.isoformat(), "reason": "需等待维修报价", "both_consent": "y"})
     with app.app_context():
         case = db.session.get(Case, case_id)
-        assert case.due_on.isoformat() == "2026-12-20" and case.extended
-        from datetime import date
-
-        assert case.is_overdue(date(2026, 12, 21)) and case.is_due_soon(date(2026, 12, 17))
-        assert not case.is_overdue(date(2026, 12, 5))
+        assert case.due_on == until and case.extended
+        assert case.is_overdue(until + timedelta(days=1)) and case.is_due_soon(until - timedelta(days=3))
+        assert not case.is_overdue(until - timedelta(days=15))
 
 
 def test_bad_intake_input_comes_back_with_errors_and_keeps_everything(app, client, login_as, world):
+    after_registration = (case_dates().registered + timedelta(days=1)).isoformat()
     login_as("mediator")
     long_summary = "漏" * 2001
     response = client.post("/mediation/cases/new", data=intake_data(
         world, **{"parties-0-phone": "1234", "parties-0-id_number": "110105194912310021",
-                  "occurred_on": "2026-11-30", "summary": long_summary}))
+                  "occurred_on": after_registration, "summary": long_summary}))
     assert response.status_code == 200
     text = page_text(response)
     html = response.get_data(as_text=True)
@@ -226,7 +243,7 @@ def test_bad_intake_input_comes_back_with_errors_and_keeps_everything(app, clien
     assert 'value="李秀兰"' in html and 'value="1234"' in html and long_summary in html
     assert db_count(app) == 0
     # dates in the wrong order
-    response = client.post("/mediation/cases/new", data=intake_data(world, occurred_on="2026-11-30"))
+    response = client.post("/mediation/cases/new", data=intake_data(world, occurred_on=after_registration))
     assert translated(app, "The dispute cannot have started after the day it was registered.") in page_text(response)
     assert 'value="张建华"' in response.get_data(as_text=True)
     # no applicant
@@ -353,8 +370,8 @@ def test_case_numbers_count_up_per_studio_and_year(app, world):
     other = make_case(app, world, upto="registered", community="community_b")
     with app.app_context():
         numbers = [db.session.get(Case, i).number for i in ids]
-        assert numbers == ["回龙调〔2026〕第001号", "回龙调〔2026〕第002号", "回龙调〔2026〕第003号"]
-        assert db.session.get(Case, other).number == "东湖调〔2026〕第001号"
+        assert numbers == [case_number(1), case_number(2), case_number(3)]
+        assert db.session.get(Case, other).number == case_number(1, prefix="东湖调")
         assert CaseStatus(db.session.get(Case, other).status) == CaseStatus.registered
 
 
@@ -383,11 +400,12 @@ def test_oral_agreement_goes_into_the_register(app, client, login_as, world):
     case_id = make_case(app, world, upto="session")
     login_as("mediator")
     response = client.post(f"/mediation/cases/{case_id}/agreement", data={
-        "form": "oral", "concluded_on": "2026-11-10", "facts": "漏水", "issues": "赔偿", "terms": "赔偿500元"})
+        "form": "oral", "concluded_on": case_dates().agreement.isoformat(), "facts": "漏水", "issues": "赔偿",
+        "terms": "赔偿500元"})
     assert translated(app, "An oral agreement needs the mediator's written note.") in page_text(response)
     post_ok(client, f"/mediation/cases/{case_id}/agreement", {
-        "form": "oral", "concluded_on": "2026-11-10", "facts": "漏水", "issues": "赔偿", "terms": "赔偿500元",
-        "oral_note": "双方当场口头同意，由调解员记录"})
+        "form": "oral", "concluded_on": case_dates().agreement.isoformat(), "facts": "漏水", "issues": "赔偿",
+        "terms": "赔偿500元", "oral_note": "双方当场口头同意，由调解员记录"})
     register_page = page_text(client.get("/mediation/oral-agreements"))
     assert "赔偿500元" in register_page and "双方当场口头同意" in register_page
     assert client.get(f"/mediation/cases/{case_id}/agreement.pdf").status_code == 404  # no written document
@@ -444,14 +462,14 @@ def test_studio_settings_change_the_case_numbers(app, client, login_as, world):
     case_id = register(client, world)
     with app.app_context():
         case = db.session.get(Case, case_id)
-        assert case.number == "回龙调字〔2026〕0001号" and case.studio.follow_up_days == 14
+        assert case.number == f"回龙调字〔{case_dates().registered.year}〕0001号" and case.studio.follow_up_days == 14
 
 
 def test_grid_worker_reported_case_is_followed_by_status_only(app, client, login_as, world):
     login_as("mediator")
     case_id = register(client, world, reported_by_id=str(world.users["grid_worker"]))
     post_ok(client, f"/mediation/cases/{case_id}/accept", {
-        "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": "2026-11-03"})
+        "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": case_dates().accepted.isoformat()})
     with app.app_context():
         case = db.session.get(Case, case_id)
         assert case.referred_by_id == world.users["grid_worker"]
@@ -580,12 +598,13 @@ def test_a_case_changed_by_someone_else_meanwhile_is_not_overwritten(app, client
     nothing (optimistic locking on the case's version)."""
     case_id = make_case(app, world, upto="registered")
     login_as("mediator")
+    accepted_on = case_dates().accepted.isoformat()
     with changed_meanwhile(case_id, status="declined", decline_reason="已由法院受理"):
         response = client.post(f"/mediation/cases/{case_id}/accept", data={
-            "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": "2026-11-03"})
+            "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": accepted_on})
     assert response.status_code == 200
     assert translated(app, CHANGED_MEANWHILE) in page_text(response)
-    assert 'value="2026-11-03"' in response.get_data(as_text=True)  # what was typed is kept
+    assert f'value="{accepted_on}"' in response.get_data(as_text=True)  # what was typed is kept
     with app.app_context():
         case = db.session.get(Case, case_id)
         assert case.status == "declined" and case.presiding_mediator_id is None and case.accepted_on is None
@@ -647,8 +666,9 @@ def test_a_correction_made_on_an_outdated_form_is_refused_until_the_user_has_see
     opened_on = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
     colleague = app.test_client()
     login_as("admin", colleague)
-    fields = {"form": "written", "concluded_on": "2026-11-10", "facts": "卫生间防水层老化导致漏水",
-              "issues": "漏水责任与赔偿数额", "performance_deadline": "2026-12-10"}
+    when = case_dates()
+    fields = {"form": "written", "concluded_on": when.agreement.isoformat(), "facts": "卫生间防水层老化导致漏水",
+              "issues": "漏水责任与赔偿数额", "performance_deadline": when.performance_deadline.isoformat()}
     post_ok(colleague, f"/mediation/cases/{case_id}/agreement",
             dict(fields, terms="李秀兰赔偿张建华2000元", version=opened_on))
 
@@ -694,7 +714,7 @@ def test_a_file_for_a_case_withdrawn_meanwhile_is_refused_and_not_kept(app, clie
 def test_a_confirmation_form_without_its_version_is_refused(app, client, login_as, world):
     case_id = make_case(app, world, upto="agreement")
     login_as("mediator")
-    data = {"applied_on": "2026-11-12", "court": "清溪县人民法院", "result": "pending"}
+    data = {"applied_on": case_dates().confirmation_applied.isoformat(), "court": "清溪县人民法院", "result": "pending"}
     response = client.post(f"/mediation/cases/{case_id}/confirmation", data=data)
     assert response.status_code == 200
     with app.app_context():
