@@ -1,31 +1,28 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.core.forms import MobileNumber, PasswordStrength, PhoneField, choices, strip_filter
+from app.core.forms import PASSWORD_MAX, LinliForm, MobileNumber, PasswordStrength, PhoneField, choices
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.i18n import lazy_gettext as _l
 
 
-class LoginForm(FlaskForm):
+class LoginForm(LinliForm):
     phone = PhoneField(_l("Mobile number"), validators=[DataRequired(_l("Enter your mobile number.")), MobileNumber()])
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Enter your password.")), Length(max=200)],
+        validators=[DataRequired(_l("Enter your password.")), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
 
 
-class AccountForm(FlaskForm):
-    name = StringField(
-        _l("Full name"), filters=[strip_filter], validators=[DataRequired(_l("Enter your name.")), Length(max=60)]
-    )
+class AccountForm(LinliForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=60)])
     locale = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(LinliForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password."))],
@@ -33,7 +30,7 @@ class PasswordChangeForm(FlaskForm):
     )
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(_l("Enter a new password.")), Length(max=200), PasswordStrength()],
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=PASSWORD_MAX), PasswordStrength()],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

@@ -32,8 +32,8 @@ def create_user_command(phone, name, roles, unit_ref, password):
     phone = normalise_phone(phone)
     if not MOBILE_RE.match(phone):
         raise click.BadParameter("not an 11-digit mainland mobile number", param_hint="--phone")
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="--password")
     unit = find_unit(unit_ref)
     if unit is None:
         raise click.ClickException("No organisation unit found. Create the tree first, or run demo-data.")

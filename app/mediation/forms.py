@@ -1,11 +1,9 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -16,7 +14,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.core.forms import IdNumber, MobileNumber, PhoneField, choices, strip_filter, upper_strip_filter
+from app.core.forms import (
+    IdNumber,
+    IdNumberField,
+    LinliForm,
+    LinliSubForm,
+    MobileNumber,
+    PhoneField,
+    TelephoneField,
+    choices,
+)
 from app.core.i18n import lazy_gettext as _l
 from app.mediation.models import AgreementForm as AgreementKind
 from app.mediation.models import (
@@ -47,7 +54,6 @@ def text_area(label, max_length=TEXT, needed=True, **kwargs):
     validators.append(Length(max=max_length, message=_l("Keep it under %(max)d characters.", max=max_length)))
     return TextAreaField(
         label,
-        filters=[strip_filter],
         validators=validators,
         render_kw={"rows": kwargs.pop("rows", 3), "maxlength": max_length},
         **kwargs,
@@ -57,24 +63,18 @@ def text_area(label, max_length=TEXT, needed=True, **kwargs):
 def text(label, max_length=120, needed=True, **kwargs):
     validators = [required()] if needed else [Optional()]
     validators.append(Length(max=max_length, message=_l("Keep it under %(max)d characters.", max=max_length)))
-    return StringField(
-        label, filters=[strip_filter], validators=validators, render_kw={"maxlength": max_length}, **kwargs
-    )
+    return StringField(label, validators=validators, render_kw={"maxlength": max_length}, **kwargs)
 
 
-class PartyForm(Form):
+class PartyForm(LinliSubForm):
     role = SelectField(_l("Role"), choices=choices(PartyRole.choices()))
     name = text(_l("Full name"), 60, needed=False)
     sex = SelectField(_l("Sex"), choices=choices([("", "—")] + Sex.choices()), validators=[Optional()])
     phone = PhoneField(
         _l("Mobile number"), validators=[Optional(), MobileNumber()], description=_l("Required for an applicant.")
     )
-    id_number = StringField(
-        _l("ID number"),
-        filters=[upper_strip_filter],
-        validators=[Optional(), IdNumber()],
-        render_kw={"maxlength": 18, "autocomplete": "off"},
-        description=_l("Optional; 18 characters."),
+    id_number = IdNumberField(
+        _l("ID number"), validators=[Optional(), IdNumber()], description=_l("Optional; 18 characters.")
     )
     address = text(_l("Address"), 200, needed=False)
     building_id = SelectField(_l("Lives in building"), coerce=int, validators=[Optional()])
@@ -89,7 +89,7 @@ class PartyForm(Form):
         return not any((self.name.data, self.phone.data, self.id_number.data, self.address.data))
 
 
-class CaseForm(FlaskForm):
+class CaseForm(LinliForm):
     source = SelectField(_l("Source"), choices=choices(CaseSource.choices()))
     reported_by_id = SelectField(
         _l("Reported by grid worker"),
@@ -136,23 +136,23 @@ class CaseForm(FlaskForm):
         return ok
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(LinliForm):
     presiding_mediator_id = SelectField(_l("Presiding mediator"), coerce=int, validators=[required()])
     accepted_on = DateField(_l("Accepted on"), validators=[required()])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(LinliForm):
     reason = text_area(_l("Reason"))
 
 
-class ReferForm(FlaskForm):
+class ReferForm(LinliForm):
     referred_to = text(
         _l("Referred to"), 200, description=_l("E.g. the police station, the court, the labour arbitration committee.")
     )
     note = text_area(_l("Note"), needed=False)
 
 
-class EndForm(FlaskForm):
+class EndForm(LinliForm):
     reason = text_area(_l("Why mediation ended without agreement"))
     other_routes = text_area(
         _l("Other routes the parties were told about"),
@@ -160,17 +160,17 @@ class EndForm(FlaskForm):
     )
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(LinliForm):
     until = DateField(_l("New deadline"), validators=[required()])
     reason = text_area(_l("Reason for the extension"))
     both_consent = BooleanField(_l("Both parties agreed to the extension"))
 
 
-class RightsNoticeForm(FlaskForm):
+class RightsNoticeForm(LinliForm):
     given_on = DateField(_l("Rights notice given on"), validators=[required()])
 
 
-class SessionForm(FlaskForm):
+class SessionForm(LinliForm):
     started_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[required()])
     place = text(_l("Place"), 120)
     is_open = BooleanField(_l("Open session (relatives and neighbours may attend)"), default=True)
@@ -183,7 +183,7 @@ class SessionForm(FlaskForm):
     recorder = text(_l("Recorded by"), 60, needed=False)
 
 
-class AgreementEditForm(FlaskForm):
+class AgreementEditForm(LinliForm):
     version = HiddenField()  # of the agreement being corrected
     form = RadioField(
         _l("Form of the agreement"), choices=choices(AgreementKind.choices()), default=str(AgreementKind.written)
@@ -199,7 +199,7 @@ class AgreementEditForm(FlaskForm):
     oral_note = text_area(_l("Mediator's note of the oral agreement"), LONG_TEXT, needed=False)
 
 
-class ConfirmationForm(FlaskForm):
+class ConfirmationForm(LinliForm):
     version = HiddenField()  # of the agreement
     applied_on = DateField(_l("Applied on"), validators=[required()])
     court = text(_l("Court"), 120)
@@ -207,7 +207,7 @@ class ConfirmationForm(FlaskForm):
     result_on = DateField(_l("Decided on"), validators=[Optional()])
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(LinliForm):
     done_on = DateField(_l("Visited on"), validators=[required()])
     method = RadioField(_l("Method"), choices=choices(FollowUpMethod.choices()), default=str(FollowUpMethod.phone))
     performance = RadioField(
@@ -231,21 +231,21 @@ class FollowUpForm(FlaskForm):
     next_visit_on = DateField(_l("Schedule another visit on"), validators=[Optional()])
 
 
-class HelperForm(FlaskForm):
+class HelperForm(LinliForm):
     kind = SelectField(_l("Role on the case"), choices=choices(HelperKind.choices()))
     user_id = SelectField(_l("Mediator of the studio"), coerce=int, validators=[Optional()])
     name = text(_l("Name (if not a user of Linli)"), 60, needed=False)
     organisation = text(_l("Organisation"), 120, needed=False)
 
 
-class RecusalForm(FlaskForm):
+class RecusalForm(LinliForm):
     mediator_id = SelectField(_l("Mediator asked to step aside"), coerce=int, validators=[required()])
     replacement_id = SelectField(_l("Replaced by"), coerce=int, validators=[required()])
     requested_by = text(_l("Requested by (party)"), 60)
     reason = text_area(_l("Reason given"))
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(LinliForm):
     kind = SelectField(_l("Kind of document"), choices=choices(AttachmentKind.choices()))
     title = text(_l("Description"), 120, needed=False)
     file = FileField(
@@ -256,17 +256,16 @@ class AttachmentForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(LinliForm):
     """A button that changes something and asks nothing (archive ...)."""
 
 
-class CaseFilterForm(FlaskForm):
+class CaseFilterForm(LinliForm):
     class Meta:
         csrf = False
 
     q = StringField(
         _l("Search"),
-        filters=[strip_filter],
         validators=[Optional(), Length(max=60)],
         description=_l("Case number, party name, phone or address."),
     )
@@ -285,7 +284,7 @@ class CaseFilterForm(FlaskForm):
     overdue = BooleanField(_l("Only overdue or due soon"))
 
 
-class StudioForm(FlaskForm):
+class StudioForm(LinliForm):
     name = text(_l("Studio name"), 100)
     committee_name = text(_l("People's mediation committee"), 120)
     number_prefix = text(_l("Case number prefix"), 20)
@@ -297,10 +296,10 @@ class StudioForm(FlaskForm):
     follow_up_days = IntegerField(_l("Follow-up visit after (days)"), validators=[required(), NumberRange(1, 365)])
     retention_years = IntegerField(_l("Keep archived files for (years)"), validators=[required(), NumberRange(1, 100)])
     address = text(_l("Address"), 200, needed=False)
-    phone = text(_l("Phone"), 20, needed=False)
+    phone = TelephoneField(_l("Phone"), validators=[Optional(), Length(max=20)])
 
 
-class StatsForm(FlaskForm):
+class StatsForm(LinliForm):
     class Meta:
         csrf = False
 

@@ -106,7 +106,7 @@ def test_create_user_errors_keep_input(app, client, login_as, world):
     text = page_text(response)
     assert translated(app, "Enter an 11-digit mainland mobile number, e.g. 13800138000.") in text
     assert translated(app, "Choose at least one role.") in text
-    assert translated(app, "Use at least %(n)s characters.", n=8) in text
+    assert translated(app, "Use at least %(n)s characters.", n=10) in text
 
 
 def test_deactivate_user_ends_their_session(app, client, login_as, world):
