@@ -15,7 +15,9 @@ def create_app(config=None):
     """
     app = Flask(__name__, instance_path=os.environ.get("LINLI_INSTANCE") or None)
     load_config(app, config)
+    trust_proxies(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)
@@ -48,6 +50,19 @@ def load_config(app, config):
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     if redis_url and "RATELIMIT_STORAGE_URI" not in overrides:
         app.config["RATELIMIT_STORAGE_URI"] = redis_url
+
+
+def trust_proxies(app):
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address, scheme and host are taken from their
+    X-Forwarded-For, -Proto and -Host headers (werkzeug's ProxyFix); with 0 those headers are ignored. With
+    SESSION_COOKIE_SECURE the remember-me cookie is HTTPS-only too."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        app.config["REMEMBER_COOKIE_SECURE"] = True
 
 
 def register_extensions(app):
@@ -93,6 +108,27 @@ def register_extensions(app):
         install_query_counter(app)
 
 
+def register_url_converters(app):
+    """Ids in URLs: the default ``int`` converter is replaced before any rule is added, so that every
+    ``<int:...>`` takes ASCII digits only, without a sign or a leading zero, up to 2**31 - 1. Every id is an
+    INTEGER primary key, 32 bits on PostgreSQL, which refuses a larger number with an error instead of finding
+    no row. Anything else matches no rule: 404, never an overflow in the database."""
+    from werkzeug.routing import IntegerConverter, ValidationError
+
+    largest = 2**31 - 1
+
+    class BoundedIntegerConverter(IntegerConverter):
+        regex = r"(?:0|[1-9][0-9]{0,9})"
+
+        def to_python(self, value):
+            number = super().to_python(value)
+            if number > largest:
+                raise ValidationError()
+            return number
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
 def register_blueprints(app):
     """Core's own pages, then the features named by LINLI_FEATURES (each plugs in through app.core.registry)."""
     from app.auth.views import bp as auth_bp
@@ -127,6 +163,8 @@ def register_request_hooks(app):
 
 
 def register_template_helpers(app):
+    from app.core.submissions import register as register_submission_keys
     from app.core.templating import register
 
     register(app)
+    register_submission_keys(app)

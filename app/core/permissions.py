@@ -36,6 +36,14 @@ def same_community(user, unit):
     return mine is not None and mine.contains(unit)
 
 
+def works_in(user, unit):
+    """The unit is in the user's scope, or, for a mediator attached to a grid, in the grid's community: a
+    mediator registered on a grid belongs to the studio of that grid's community (its cases and settings)."""
+    if unit_in_scope(user, unit):
+        return True
+    return has_role(user, Role.mediator) and user.org_unit.kind == "grid" and same_community(user, unit)
+
+
 def same_grid(user, unit):
     return is_authenticated(user) and unit is not None and user.org_unit.kind == "grid" and user.org_unit.contains(unit)
 

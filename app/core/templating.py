@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from app.core import permissions, registry
 from app.core.i18n import LANGUAGE_NAMES, current_language, html_lang
 from app.core.i18n import lazy_gettext as _l
+from app.core.pagination import filter_names, list_url, page_url
 from app.core.roles import Role
 
 
@@ -89,6 +90,10 @@ def register(app):
         unread_notifications=unread_notifications,
         nav_items=nav_items,
         select_options=select_options,
+        # links back to a list (other pages, its download) carry the page's own filters only
+        filter_names=filter_names,
+        list_url=list_url,
+        page_url=page_url,
     )
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["date"] = date_filter

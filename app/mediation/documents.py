@@ -139,9 +139,12 @@ def _url_fetcher():
 
 
 def _render_pdf(html):
+    from PIL import ImageFile
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    # importing WeasyPrint makes Pillow accept truncated images for the whole process: uploads must not
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     static = _static_folder()
     base_url = static + os.sep
     font_config = FontConfiguration()

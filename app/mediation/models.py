@@ -109,7 +109,7 @@ class Studio(db.Model):
         return self.number_format.format(prefix=self.number_prefix, year=year, seq=seq)
 
     def can_edit(self, user):
-        return permissions.has_role(user, Role.admin, Role.mediator) and permissions.unit_in_scope(user, self.org_unit)
+        return permissions.has_role(user, Role.admin, Role.mediator) and permissions.works_in(user, self.org_unit)
 
 
 class Case(CaseSummary, db.Model):
@@ -272,7 +272,7 @@ class Case(CaseSummary, db.Model):
 
     def can_view(self, user):
         """Studio staff in scope see the case page (with masked numbers unless can_see_private)."""
-        return permissions.has_role(user, Role.admin, Role.mediator) and permissions.unit_in_scope(user, self.org_unit)
+        return permissions.has_role(user, Role.admin, Role.mediator) and permissions.works_in(user, self.org_unit)
 
     def can_view_status(self, user):
         """The grid worker who referred the case sees its status only."""

@@ -1,6 +1,8 @@
 """Every change of mediation data and its rules. Views call these; each one checks what may happen,
 changes the rows, writes the case timeline and the audit log, and flushes. The view commits once."""
 
+import re
+import string
 from datetime import timedelta
 
 from flask import current_app
@@ -74,16 +76,54 @@ def studio_for(community, create=True):
     return studio
 
 
-def update_studio(actor, community, data):
-    studio = studio_for(community)
+# A case number is made of {prefix}, {year} and {seq}: {year} and {seq} may take a width (with zeros in front),
+# at most NUMBER_WIDTH, and nothing else; {prefix} takes nothing. Every number it makes, up to the
+# LONGEST_SEQ-th case of a year with four digits, must fit the case's number column.
+NUMBER_FIELDS = ("prefix", "year", "seq")
+NUMBER_SPEC = re.compile(r"0?(?P<width>[1-9][0-9]?)?d?")
+NUMBER_WIDTH = 10
+LONGEST_SEQ = 999_999
+LONGEST_YEAR = 9999
+
+
+def check_number_format(number_format, prefix):
+    """Refuse (DomainError on ``number_format``) a case-number format that is not made of {prefix}, {year}
+    and {seq} with the widths above, lacks {seq}, or makes numbers longer than the case's number column."""
+
+    def refuse(message):
+        return DomainError(message, field="number_format")
+
+    only_these = _("The number format may only use {prefix}, {year} and {seq}.")
     try:
-        data["number_format"].format(prefix="X", year=2026, seq=1)
-    except (KeyError, ValueError, IndexError) as error:
-        raise DomainError(
-            _("The number format may only use {prefix}, {year} and {seq}."), field="number_format"
-        ) from error
-    if "{seq" not in data["number_format"]:
-        raise DomainError(_("The number format must contain {seq}."), field="number_format")
+        parts = list(string.Formatter().parse(number_format))
+    except ValueError as error:  # a lone "{" or "}"
+        raise refuse(only_these) from error
+    fields = set()
+    for _text, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in NUMBER_FIELDS or conversion:
+            raise refuse(only_these)
+        match = NUMBER_SPEC.fullmatch(spec)
+        if (name == "prefix" and spec) or match is None or int(match["width"] or 0) > NUMBER_WIDTH:
+            raise refuse(
+                _(
+                    "In the number format, {seq} and {year} may only take a width of at most %(max)d digits, "
+                    "e.g. {seq:03d}, and {prefix} nothing.",
+                    max=NUMBER_WIDTH,
+                )
+            )
+        fields.add(name)
+    if "seq" not in fields:
+        raise refuse(_("The number format must contain {seq}."))
+    longest = Case.number.type.length
+    if len(number_format.format(prefix=prefix or "", year=LONGEST_YEAR, seq=LONGEST_SEQ)) > longest:
+        raise refuse(_("Case numbers in this format would be longer than %(max)d characters.", max=longest))
+
+
+def update_studio(actor, community, data):
+    check_number_format(data["number_format"], data["number_prefix"])
+    studio = studio_for(community)
     for key in ("name", "committee_name", "number_prefix", "number_format", "follow_up_days", "retention_years"):
         setattr(studio, key, data[key])
     studio.address = data.get("address") or None
@@ -653,6 +693,14 @@ def send_attachment(attachment):
 # --- case file and archive -------------------------------------------------------------------
 
 
+def add_years(day, years):
+    """The same day ``years`` later; 29 February becomes 28 February in a year that has none."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def archive_case(actor, case):
     require_transition(case, CaseStatus.archived)
     missing = missing_file_items(case)
@@ -665,7 +713,7 @@ def archive_case(actor, case):
     case.archived_at = now
     case.archived_by_id = actor.id
     case.file_number = case.number
-    case.retention_until = today.replace(year=today.year + case.studio.retention_years)
+    case.retention_until = add_years(today, case.studio.retention_years)
     transition(
         case, CaseStatus.archived, actor, "archived", _l("Archived; kept until %(date)s", date=case.retention_until)
     )

@@ -1,6 +1,6 @@
 """Reads of the mediation studio: one case with everything its page shows, the case list and its filters,
-repeat disputes, due visits and deadlines, the people who may take part. Every list is scoped to what the
-user may see (app.core.queries.scope_query). Changes are in operations.py."""
+repeat disputes, due visits and deadlines, the people who may take part. Every list of cases is scoped to
+what the user may see (scope_cases, built on app.core.queries). Changes are in operations.py."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,9 +12,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.i18n import gettext as _
-from app.core.models import COMMUNITY_KINDS, OrgUnit, User, UserRole
+from app.core.models import COMMUNITY_KINDS, OrgUnit, UnitKind, User, UserRole
 from app.core.pagination import Page
-from app.core.queries import prefix_match, scope_query
+from app.core.permissions import has_role, is_authenticated
+from app.core.queries import prefix_match
+from app.core.roles import Role
 from app.core.types import local_today
 from app.extensions import db
 from app.mediation.models import (
@@ -28,6 +30,30 @@ from app.mediation.models import (
     Recusal,
     mask,
 )
+
+# --- whose cases a user works on -------------------------------------------------------------
+
+
+def studio_unit(user):
+    """The unit whose cases ``user`` works on: their own unit (and everything under it); for a mediator
+    attached to a grid, the grid's community, whose studio they belong to (cases belong to communities)."""
+    unit = user.org_unit
+    if unit.kind == UnitKind.grid and has_role(user, Role.mediator) and unit.community is not None:
+        return unit.community
+    return unit
+
+
+def case_scope_ids(user):
+    """A subquery of the ids of the org units whose cases ``user`` may see (see studio_unit)."""
+    if not is_authenticated(user):
+        return select(OrgUnit.id).where(False)
+    return select(OrgUnit.id).where(prefix_match(OrgUnit.path, studio_unit(user).path))
+
+
+def scope_cases(query, user, column=Case.org_unit_id):
+    """Limit a select() to the cases ``user`` may see (``column`` holds each row's case unit)."""
+    return query.where(column.in_(case_scope_ids(user)))
+
 
 # --- one case with everything its page shows --------------------------------------------------
 
@@ -202,7 +228,7 @@ def conflict_warnings(case, mediator):
 def case_list_query(user, filters, today, columns=(Case,)):
     """The cases ``user`` may see, filtered (status, category, mediator, grid, overdue) and searched (``q``:
     a case number, a party's name or mobile number, an address, each from its beginning), newest first."""
-    query = scope_query(select(*columns), Case.org_unit_id, user)
+    query = scope_cases(select(*columns), user)
     if filters.get("community"):
         query = query.where(Case.org_unit_id == filters["community"])
     if filters.get("status"):
@@ -298,10 +324,10 @@ class ListFilters:
 
 
 def communities_for(user):
-    """The communities (and villages) the user works in: those in their scope, or their own when they are
-    attached to one of its grids."""
+    """The communities (and villages) the user works in: those in their scope (a mediator's studio_unit), or
+    their own when they are attached to one of its grids."""
     communities = db.session.scalars(
-        scope_query(select(OrgUnit).where(OrgUnit.kind.in_(COMMUNITY_KINDS)), OrgUnit.id, user).order_by(OrgUnit.path)
+        scope_cases(select(OrgUnit).where(OrgUnit.kind.in_(COMMUNITY_KINDS)), user, OrgUnit.id).order_by(OrgUnit.path)
     ).all()
     if not communities and user.community is not None:
         communities = [user.community]

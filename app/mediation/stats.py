@@ -2,7 +2,7 @@
 
 Every figure is computed by the database with aggregate SQL: five queries whatever the number of cases
 (totals, three breakdowns, follow-up visits). All of them are limited to what the user may see through
-``app.core.permissions.scope_query`` and to the cases *registered* in the period; figures about outcomes
+``app.mediation.queries.scope_cases`` and to the cases *registered* in the period; figures about outcomes
 and follow-up visits describe those same cases (a cohort), so every rate compares like with like.
 
 Days between two dates are counted by the database too. There is no portable SQL for it (PostgreSQL
@@ -20,7 +20,6 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Integer
 
 from app.core.i18n import gettext as _
-from app.core.queries import scope_query
 from app.extensions import db
 from app.mediation.models import (
     OPEN_STATUSES,
@@ -34,6 +33,7 @@ from app.mediation.models import (
     Performance,
     Satisfaction,
 )
+from app.mediation.queries import scope_cases
 
 __all__ = ["compute_figures", "workbook"]
 
@@ -90,7 +90,7 @@ def _rate(numerator, denominator):
 
 def _in_period(query, user, date_from, date_to):
     """The query limited to the cases ``user`` may see, registered within [date_from, date_to]."""
-    query = scope_query(query, Case.org_unit_id, user)
+    query = scope_cases(query, user)
     if date_from is not None:
         query = query.where(Case.registered_on >= date_from)
     if date_to is not None:

@@ -11,7 +11,6 @@ from app.core.i18n import gettext as _
 from app.core.models import Building, OrgUnit, User
 from app.core.pagination import page_number, paginate
 from app.core.permissions import roles_required
-from app.core.queries import scope_query, visible_unit_ids
 from app.core.roles import Role
 from app.core.storage import content_disposition
 from app.core.templating import date_filter
@@ -176,7 +175,7 @@ def new_case():
             names=[r.form.name.data for r in rows],
             phones=[r.form.phone.data for r in rows],
             addresses=[form.address.data] + [r.form.address.data for r in rows],
-            scope_ids=visible_unit_ids(current_user),
+            scope_ids=queries.case_scope_ids(current_user),
         )
         if not related:
             flash(_("No earlier cases name these parties or this address."), "info")
@@ -230,7 +229,7 @@ def new_case():
 @staff_required
 def show(case_id):
     case = load_case(case_id)
-    related = queries.related_cases(case, scope_ids=visible_unit_ids(current_user))
+    related = queries.related_cases(case, scope_ids=queries.case_scope_ids(current_user))
     return viewed(
         case,
         lambda: render_template(
@@ -499,7 +498,13 @@ def agreement(case_id):
     done = run(form, case, operation, message, record=existing)
     if done:
         return done
-    return render_template("mediation/agreement_form.html", case=case, form=form, agreement=existing)
+
+    def page():
+        return render_template("mediation/agreement_form.html", case=case, form=form, agreement=existing)
+
+    # the form shows the case's facts and the agreement's terms: opening it is a full view, like the case page
+    # (a POST that comes back with errors shows what was sent, and writes nothing)
+    return viewed(case, page) if request.method == "GET" else page()
 
 
 @bp.get("/cases/<int:case_id>/agreement/print")
@@ -657,7 +662,7 @@ def archive(case_id):
 def oral_agreements():
     """The oral-agreement register (口头协议登记): every oral agreement with the mediator's note."""
     query = (
-        scope_query(select(Agreement).join(Case), Case.org_unit_id)
+        queries.scope_cases(select(Agreement).join(Case), current_user)
         .where(Agreement.form == AgreementForm.oral)
         .options(
             selectinload(Agreement.case).selectinload(Case.parties),

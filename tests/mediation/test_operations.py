@@ -1,6 +1,6 @@
 """Workflow rules tested without HTTP."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -168,3 +168,9 @@ def test_an_agreement_states_facts_issues_and_terms(app, world, ctx):
             ops.record_agreement(mediator, case, data)
         assert error.value.field == missing
     assert case.agreement is None and case.status == CaseStatus.in_mediation
+
+
+def test_a_case_archived_on_29_february_is_kept_until_28_february():
+    assert ops.add_years(date(2028, 2, 29), 10) == date(2038, 2, 28)
+    assert ops.add_years(date(2028, 2, 29), 4) == date(2032, 2, 29)
+    assert ops.add_years(date(2026, 11, 29), 10) == date(2036, 11, 29)
