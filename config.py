@@ -3,10 +3,12 @@
 Settings are classes; every value can be overridden by an environment variable of the same name
 (``DATABASE_URL``, ``SECRET_KEY``, ``REDIS_URL``, ``LINLI_LANGUAGE``, ``UPLOAD_FOLDER``,
 ``MAX_CONTENT_LENGTH``, ``STORAGE_URL``, ``S3_ENDPOINT_URL``, ``S3_REGION``, ``UPLOAD_MAX_PIXELS``,
-``SESSION_COOKIE_SECURE``).
+``SESSION_COOKIE_SECURE``, ``TRUSTED_PROXIES``, ``LOGIN_FAILURES_PER_PHONE``, ``LOGIN_FAILURES_PER_ADDRESS``,
+``LOGIN_FAILURE_WINDOW``, ``REMEMBER_DAYS``).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -48,7 +50,18 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    # Failed logins are counted in the database (table login_failures), so the limits hold across every worker
+    # and app server, on the embedded SQLite too: per mobile number (as normalised, "+86 138-0000-0006" and
+    # "13800000006" are one number) and per client address, within the last LOGIN_FAILURE_WINDOW seconds.
+    # Past a limit every login for that number or from that address is refused (even with the right password)
+    # until enough failures are older than the window. A successful login clears the number's count.
+    LOGIN_FAILURES_PER_PHONE = env_int("LOGIN_FAILURES_PER_PHONE", 5)
+    LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+    LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app and set X-Forwarded-For,
+    # -Proto and -Host. 0: those headers are ignored (anybody could send them), and the client's address is
+    # the connection's. Behind nginx set it to 1, or the audit log and the login limits see only the proxy.
+    TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 
     LINLI_LANGUAGE = os.environ.get("LINLI_LANGUAGE", "zh_CN")
     LANGUAGES = ("zh_CN", "en")
@@ -72,8 +85,11 @@ class Config:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE")
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE  # and always when SESSION_COOKIE_SECURE is on (create_app)
+    # A login lasts PERMANENT_SESSION_LIFETIME (12 hours), or REMEMBER_COOKIE_DURATION with "keep me logged
+    # in" (at most 30 days), counted from the login; each one is a row of user_sessions, deleted at logout.
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    REMEMBER_COOKIE_DURATION = timedelta(days=min(env_int("REMEMBER_DAYS", 30), 30))
 
     # The feature packages, in menu order; each plugs in as docs/architecture.md describes.
     LINLI_FEATURES = ("app.mediation", "app.grid", "app.volunteers", "app.admin")

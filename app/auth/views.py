@@ -2,69 +2,84 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from app.auth.forms import AccountForm, LoginForm, PasswordChangeForm
-from app.core import operations
+from app.core import operations, throttle
 from app.core.actions import form_action
 from app.core.i18n import gettext as _
-from app.core.models import User
+from app.core.i18n import ngettext
 from app.core.security import safe_next
-from app.extensions import db, limiter
+from app.extensions import db
 
 bp = Blueprint("auth", __name__)
 
 
-def login_phone_key():
-    return "login:" + (request.form.get("phone") or "").strip()
-
-
-def login_failed(response):
-    # Only failed attempts count: a successful login redirects.
-    return response.status_code == 200
-
-
-def login_limit():
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"], key_func=login_phone_key, deduct_when=login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.phone == form.phone.data))
-        if user is not None and user.check_password(form.password.data):
-            if not user.active:
-                form.phone.errors.append(_("This account has been deactivated. Please contact your administrator."))
-            else:
-                # A language picked on the login page outlives the new session and becomes the user's own,
-                # so that their other devices get it too.
-                chosen = session.get("lang")
-                chosen = chosen if chosen in current_app.config["LANGUAGES"] else None
-                session.clear()
-                login_user(user, remember=form.remember.data)
-                if chosen:
-                    session["lang"] = chosen
-                    operations.set_language(user, chosen)
-                operations.record_login(user)
-                db.session.commit()
-                flash(_("Welcome, %(name)s.", name=user.name), "success")
-                return redirect(safe_next(form.next.data, url_for("core.home")))
-        else:
-            operations.record_failed_login(form.phone.data)
-            db.session.commit()
-            form.password.errors.append(_("The mobile number or password is not correct."))
-    return render_template("auth/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    try:
+        # the number as normalised by the form: "138 0000 0006" and "+86 13800000006" count as one
+        attempt = throttle.begin_login(form.phone.data, request.remote_addr)
+    except throttle.TooManyAttempts as refused:
+        return throttled(form, refused.minutes)
+    user = operations.authenticate(form.phone.data, form.password.data)
+    if user is None:
+        operations.record_failed_login(form.phone.data)
+        db.session.commit()
+        form.password.errors.append(_("The mobile number or password is not correct."))
+        return render_template("auth/login.html", form=form)
+    if not user.active:
+        form.phone.errors.append(_("This account has been deactivated. Please contact your administrator."))
+        return render_template("auth/login.html", form=form)
+    throttle.succeeded(attempt)
+    # A language picked on the login page outlives the new session and becomes the user's own,
+    # so that their other devices get it too.
+    chosen = session.get("lang")
+    chosen = chosen if chosen in current_app.config["LANGUAGES"] else None
+    session.clear()
+    log_in(user, remember=form.remember.data)
+    if chosen:
+        session["lang"] = chosen
+        operations.set_language(user, chosen)
+    operations.record_login(user)
+    db.session.commit()
+    flash(_("Welcome, %(name)s.", name=user.name), "success")
+    return redirect(safe_next(form.next.data, url_for("core.home")))
+
+
+def throttled(form, minutes):
+    """The login form again, with 429 and how long to wait; no password was checked."""
+    flash(
+        ngettext(
+            "Too many failed logins. For your safety, please try again in %(num)d minute.",
+            "Too many failed logins. For your safety, please try again in %(num)d minutes.",
+            minutes,
+        ),
+        "error",
+    )
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(minutes * 60)}
+
+
+def log_in(user, remember=False):
+    """Log ``user`` in on this browser: a new live session (app.core.models.UserSession), whose token the
+    session cookie and, with ``remember``, the remember-me cookie carry. The caller commits."""
+    value = operations.start_session(user, remember=remember)
+    login_user(user, remember=remember)  # the remember-me cookie lasts REMEMBER_COOKIE_DURATION
+    session["_user_id"] = value
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    # the live session ends on the server: a copy of this browser's cookies no longer logs anybody in
+    operations.end_session(session.get("_user_id"))
+    db.session.commit()
     session.clear()
+    logout_user()  # after clear(): it also tells Flask-Login to delete the remember-me cookie
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -104,6 +119,9 @@ def change_password():
         # The login token changed with the password, which ends every session, this one too. Log in again
         # with the new token, here only, once the change is committed. This is done here, in the open, rather
         # than in form_action's success or next_url callables, which are for the message and the address.
-        login_user(user)
+        remembered = operations.session_remembered(session.get("_user_id"))
+        operations.end_session(session.get("_user_id"))
+        log_in(user, remember=remembered)
+        db.session.commit()
         return done
     return render_template("auth/password.html", form=form)

@@ -1,5 +1,6 @@
 """Shared models: the organisation tree, handling units, users and roles, audit log, notifications."""
 
+import hashlib
 import secrets
 from functools import cache
 
@@ -239,14 +240,28 @@ class User(UserMixin, db.Model):
 
 
 @login_manager.user_loader
-def load_user(token):
-    return db.session.scalar(_load_user_statement(), {"token": token})
+def load_user(value):
+    """The user of a live session. What the session (and the remember-me cookie) holds is
+    ``<login token>.<session token>``: the login token changes with the password or deactivation, which ends
+    every session of the user; the session token names one row of user_sessions, deleted at logout, which
+    ends that one session (one device) only. Anything else (an ended or expired session, an older cookie
+    without a session token) is nobody."""
+    token, _, session_token = (value or "").partition(".")
+    if not token or not session_token:
+        return None
+    params = {"token": token, "session": session_digest(session_token), "now": utcnow()}
+    return db.session.scalars(_load_user_statement(), params).unique().first()
+
+
+def session_digest(session_token):
+    """What user_sessions keeps of a session token: its SHA-256, so that the table cannot be replayed."""
+    return hashlib.sha256(session_token.encode()).hexdigest()
 
 
 @cache
 def _load_user_statement():
-    # One query for the user, their roles, their unit and their unread notifications: every page shows them.
-    # Built once: putting a statement with these options together costs more than running it.
+    # One query for the live session, the user, their roles, their unit and their unread notifications: every
+    # page shows them. Built once: putting a statement with these options together costs more than running it.
     unread = (
         select(func.count())
         .where(Notification.user_id == User.id, Notification.read_at.is_(None))
@@ -255,9 +270,61 @@ def _load_user_statement():
     )
     return (
         select(User)
-        .where(User.login_token == bindparam("token"))
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.login_token == bindparam("token"),
+            UserSession.id == bindparam("session"),
+            UserSession.expires_at > bindparam("now"),
+        )
         .options(joinedload(User.role_rows), joinedload(User.org_unit), with_expression(User.unread_count, unread))
     )
+
+
+class UserSession(db.Model):
+    """A live login: one browser or device of a user, from login to logout or expiry.
+
+    The session cookie (and the remember-me cookie) carries the token whose SHA-256 is ``id``. Logging out
+    deletes the row, so a copy of either cookie is worth nothing afterwards, on every app server; the user's
+    other devices stay logged in. ``expires_at`` is the login plus PERMANENT_SESSION_LIFETIME, or plus
+    REMEMBER_COOKIE_DURATION with "keep me logged in". Not bound to the address or the browser: a phone that
+    moves from Wi-Fi to mobile data keeps its session.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[object] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(db.Model):
+    """One failed login (or one being checked), counted per ``key``: ``phone:13800000006`` (the number as
+    normalised) and ``ip:1.2.3.4`` (the client's address). Rows older than LOGIN_FAILURE_WINDOW are deleted
+    as new attempts come (app.core.throttle)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_created_at", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FormSubmission(db.Model):
+    """A form sent once: its one-time key (made when the form was shown), who sent it and where its result
+    is. A second request with the same key (a double tap, a resent offline report) is answered with the
+    first one's result instead of creating the record again (app.core.submissions)."""
+
+    __tablename__ = "form_submissions"
+    __table_args__ = (Index("ix_form_submissions_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    result_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(db.Model):

@@ -2,15 +2,27 @@
 the view that called it commits once."""
 
 import secrets
+from datetime import timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.core import records
 from app.core.i18n import force_locale
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
-from app.core.models import AuditEntry, Building, HandlingUnit, Notification, OrgUnit, UnitKind, User
+from app.core.models import (
+    AuditEntry,
+    Building,
+    HandlingUnit,
+    Notification,
+    OrgUnit,
+    UnitKind,
+    User,
+    UserSession,
+    session_digest,
+)
+from app.core.security import verify_password
 from app.core.types import utcnow
 from app.extensions import db
 
@@ -281,6 +293,63 @@ def change_own_password(user, current_password, new_password):
     user.set_password(new_password)
     log(user, "user.password_changed", user, _l("Changed own password"))
     db.session.flush()
+
+
+# --- login, logout and sessions -----------------------------------------------------------------
+
+
+def authenticate(phone, password):
+    """The user (active or not) with this mobile number and password, or None. A password is checked against
+    a hash even when no user has the number, so the time the answer takes does not tell whether it is
+    registered."""
+    user = db.session.scalar(select(User).where(User.phone == phone))
+    return user if verify_password(user, password) else None
+
+
+def start_session(user, remember=False):
+    """A new live session of ``user`` (a row of user_sessions, flushed; the caller commits), lasting
+    PERMANENT_SESSION_LIFETIME, or REMEMBER_COOKIE_DURATION when ``remember``. Returns what the Flask session
+    keeps as ``_user_id`` (app.core.models.load_user): the user's login token and the session's own token.
+    The user's expired sessions are deleted on the way."""
+    now = utcnow()
+    config = current_app.config
+    lifetime = _as_timedelta(config["REMEMBER_COOKIE_DURATION"] if remember else config["PERMANENT_SESSION_LIFETIME"])
+    token = secrets.token_urlsafe(32)
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now))
+    db.session.add(
+        UserSession(
+            id=session_digest(token),
+            user_id=user.id,
+            remember=bool(remember),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    db.session.flush()
+    return f"{user.login_token}.{token}"
+
+
+def session_remembered(value):
+    """Whether the live session named by ``value`` (a Flask session's ``_user_id``) was opened with "keep me
+    logged in"."""
+    _token, _, session_token = (value or "").partition(".")
+    if not session_token:
+        return False
+    return bool(db.session.scalar(select(UserSession.remember).where(UserSession.id == session_digest(session_token))))
+
+
+def end_session(value):
+    """End the live session named by ``value`` (a Flask session's ``_user_id``): the session cookie and the
+    remember-me cookie that carry it are refused from now on, by every app server. Flushes; the caller
+    commits."""
+    _token, _, session_token = (value or "").partition(".")
+    if session_token:
+        db.session.execute(delete(UserSession).where(UserSession.id == session_digest(session_token)))
+        db.session.flush()
+
+
+def _as_timedelta(value):
+    return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
 
 
 def record_login(user):

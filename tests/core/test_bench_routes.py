@@ -19,8 +19,11 @@ def test_floor_and_audited_floor(app_config, app, world):
     assert floor.status_code == 200 and floor.headers["X-Query-Count"] == "0"
     assert client.get("/_bench/audited").status_code == 302  # to the login page
 
-    with bench_app.app_context():
-        token = db.session.get(User, world.users["mediator"]).login_token
+    from app.core.operations import start_session
+
+    with bench_app.test_request_context():
+        token = start_session(db.session.get(User, world.users["mediator"]))  # a live session, as after login
+        db.session.commit()
     with bench_app.test_request_context(environ_base=client.environ_base):
         identifier = _create_identifier()
     with client.session_transaction() as session:
