@@ -24,8 +24,9 @@ test: setup-dev system-deps chromium ## set everything up and run the whole test
 test-fast: setup-dev ## the suite without the browser tests
 	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
-lint: setup-dev
+lint: setup-dev ## ruff: the rules of pyproject.toml and the formatting
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: setup-dev ## benchmarks: pages against the bare floor route, in one run
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

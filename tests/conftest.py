@@ -21,15 +21,24 @@ from app.core.roles import Role
 from app.extensions import db, limiter
 
 PASSWORD = "test-pass-123"
-ROLES = ["anonymous", "admin", "mediator", "grid_worker", "handler", "coordinator", "volunteer", "outsider",
-         "colleague"]
+ROLES = [
+    "anonymous",
+    "admin",
+    "mediator",
+    "grid_worker",
+    "handler",
+    "coordinator",
+    "volunteer",
+    "outsider",
+    "colleague",
+]
 
 
 def database_url_for_tests(tmp_dir):
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
         if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
         return url
     return f"sqlite:///{os.path.join(tmp_dir, 'test.sqlite3')}"
 
@@ -132,8 +141,14 @@ def make_unit(parent, kind, name, code):
 
 
 def make_user(phone, name, roles, unit, password_hash, handling_unit=None):
-    user = User(phone=phone, name=name, org_unit=unit, password_hash=password_hash, handling_unit=handling_unit,
-                role_rows=[UserRole(role=str(r)) for r in roles])
+    user = User(
+        phone=phone,
+        name=name,
+        org_unit=unit,
+        password_hash=password_hash,
+        handling_unit=handling_unit,
+        role_rows=[UserRole(role=str(r)) for r in roles],
+    )
     db.session.add(user)
     return user
 
@@ -165,19 +180,26 @@ def build_world(password_hash):
         "admin": make_user("13900000001", "陈管理", [Role.admin], street, password_hash),
         "mediator": make_user("13900000002", "王调解", [Role.mediator], community_a, password_hash),
         "grid_worker": make_user("13900000003", "李网格", [Role.grid_worker], grid_a1, password_hash),
-        "handler": make_user("13900000004", "周物业", [Role.handler], community_a, password_hash,
-                             handling_unit=property_company),
+        "handler": make_user(
+            "13900000004", "周物业", [Role.handler], community_a, password_hash, handling_unit=property_company
+        ),
         "coordinator": make_user("13900000005", "赵协调", [Role.coordinator], community_a, password_hash),
         "volunteer": make_user("13900000006", "孙志愿", [Role.volunteer], grid_a2, password_hash),
-        "outsider": make_user("13900000007", "刘外来", [Role.mediator, Role.grid_worker], community_b,
-                              password_hash),
+        "outsider": make_user("13900000007", "刘外来", [Role.mediator, Role.grid_worker], community_b, password_hash),
         "colleague": make_user("13900000008", "吴同事", [Role.mediator], community_a, password_hash),
     }
     db.session.commit()
     return SimpleNamespace(
-        county=county.id, street=street.id, community_a=community_a.id, grid_a1=grid_a1.id,
-        grid_a2=grid_a2.id, community_b=community_b.id, grid_b1=grid_b1.id, building=building.id,
-        property_company=property_company.id, users={role: u.id for role, u in users.items()},
+        county=county.id,
+        street=street.id,
+        community_a=community_a.id,
+        grid_a1=grid_a1.id,
+        grid_a2=grid_a2.id,
+        community_b=community_b.id,
+        grid_b1=grid_b1.id,
+        building=building.id,
+        property_company=property_company.id,
+        users={role: u.id for role, u in users.items()},
         phones={role: u.phone for role, u in users.items()},
     )
 
@@ -252,8 +274,10 @@ def database_rows():
     """Every row of every table, in primary key order (inside an app context): compare two of these to
     prove that a request changed nothing, not even a column of a row."""
     with db.engine.connect() as conn:
-        return {table.name: conn.execute(select(table).order_by(*table.primary_key.columns)).all()
-                for table in db.metadata.sorted_tables}
+        return {
+            table.name: conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+            for table in db.metadata.sorted_tables
+        }
 
 
 def changed_tables(before, after):

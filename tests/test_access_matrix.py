@@ -109,25 +109,46 @@ def form_time(moment):
 def intake(world, stage):
     when = case_dates()
     return {
-        "source": "party_application", "category": "neighbour", "risk_level": "low",
-        "summary": "楼道堆物引发争吵", "registered_on": when.today.isoformat(), "grid_id": "0", "building_id": "0",
-        "parties-0-role": "applicant", "parties-0-name": "赵大妈", "parties-0-phone": "13711112222",
-        "parties-1-role": "respondent", "parties-1-name": "钱大爷",
+        "source": "party_application",
+        "category": "neighbour",
+        "risk_level": "low",
+        "summary": "楼道堆物引发争吵",
+        "registered_on": when.today.isoformat(),
+        "grid_id": "0",
+        "building_id": "0",
+        "parties-0-role": "applicant",
+        "parties-0-name": "赵大妈",
+        "parties-0-phone": "13711112222",
+        "parties-1-role": "respondent",
+        "parties-1-name": "钱大爷",
     }
 
 
 def user_form(world, name="孙志愿"):
-    return {"name": name, "roles": "volunteer", "org_unit_id": str(world.grid_a2), "handling_unit_id": "0",
-            "home_building_id": "0", "active": "y"}
+    return {
+        "name": name,
+        "roles": "volunteer",
+        "org_unit_id": str(world.grid_a2),
+        "handling_unit_id": "0",
+        "home_building_id": "0",
+        "active": "y",
+    }
 
 
 def agreement_form(world, stage):
     when = case_dates()
-    return {"form": "written", "concluded_on": when.agreement.isoformat(), "facts": "卫生间防水层老化导致漏水",
-            "issues": "漏水责任与赔偿数额", "responsibilities": "被申请人承担主要责任", "terms": "被申请人修复防水层",
-            "performance_method": "现金支付", "performance_place": "回龙社区调解室",
-            "performance_deadline": when.performance_deadline.isoformat(),
-            "version": world.cases[stage].agreement_version}
+    return {
+        "form": "written",
+        "concluded_on": when.agreement.isoformat(),
+        "facts": "卫生间防水层老化导致漏水",
+        "issues": "漏水责任与赔偿数额",
+        "responsibilities": "被申请人承担主要责任",
+        "terms": "被申请人修复防水层",
+        "performance_method": "现金支付",
+        "performance_place": "回龙社区调解室",
+        "performance_deadline": when.performance_deadline.isoformat(),
+        "version": world.cases[stage].agreement_version,
+    }
 
 
 DATA = {
@@ -137,50 +158,95 @@ DATA = {
     "auth.login": lambda w, s: {"phone": w.phones["mediator"], "password": PASSWORD},
     "auth.logout": lambda w, s: {},
     "auth.account": lambda w, s: {"name": "改过的名字", "locale": "zh_CN"},
-    "auth.change_password": lambda w, s: {"current_password": PASSWORD, "new_password": "changed-pass-456",
-                                          "confirm": "changed-pass-456"},
+    "auth.change_password": lambda w, s: {
+        "current_password": PASSWORD,
+        "new_password": "changed-pass-456",
+        "confirm": "changed-pass-456",
+    },
     "admin.new_unit": lambda w, s: {"kind": "grid", "name": "回龙第三网格", "code": "T-HL-3"},
     "admin.edit_unit": lambda w, s: {"kind": "community", "name": "回龙新社区", "code": "T-HL"},
     "admin.new_building": lambda w, s: {"name": "5幢", "entrances": "2", "households": "24"},
     "admin.edit_building": lambda w, s: {"name": "3幢", "entrances": "3", "households": "50"},
-    "admin.new_handling_unit": lambda w, s: {"name": "清溪物业", "kind": "property_company",
-                                             "org_unit_id": str(w.community_a), "active": "y"},
-    "admin.edit_handling_unit": lambda w, s: {"name": "安居物业公司", "kind": "property_company",
-                                              "org_unit_id": str(w.community_a), "active": "y"},
+    "admin.new_handling_unit": lambda w, s: {
+        "name": "清溪物业",
+        "kind": "property_company",
+        "org_unit_id": str(w.community_a),
+        "active": "y",
+    },
+    "admin.edit_handling_unit": lambda w, s: {
+        "name": "安居物业公司",
+        "kind": "property_company",
+        "org_unit_id": str(w.community_a),
+        "active": "y",
+    },
     "admin.new_user": lambda w, s: dict(user_form(w, "新志愿者"), phone="13900000099", password="linli-pass-2026"),
     "admin.edit_user": lambda w, s: user_form(w, "孙志愿者"),
     "admin.reset_password": lambda w, s: {"new_password": "linli-reset-2026", "confirm": "linli-reset-2026"},
     "mediation.new_case": intake,
-    "mediation.studio": lambda w, s: {"name": "调解工作室", "committee_name": "人民调解委员会", "number_prefix": "调",
-                                      "number_format": "{prefix}〔{year}〕第{seq:03d}号", "follow_up_days": "14",
-                                      "retention_years": "10"},
-    "mediation.accept": lambda w, s: {"presiding_mediator_id": str(w.users["mediator"]),
-                                      "accepted_on": case_dates().today.isoformat()},
+    "mediation.studio": lambda w, s: {
+        "name": "调解工作室",
+        "committee_name": "人民调解委员会",
+        "number_prefix": "调",
+        "number_format": "{prefix}〔{year}〕第{seq:03d}号",
+        "follow_up_days": "14",
+        "retention_years": "10",
+    },
+    "mediation.accept": lambda w, s: {
+        "presiding_mediator_id": str(w.users["mediator"]),
+        "accepted_on": case_dates().today.isoformat(),
+    },
     "mediation.decline": lambda w, s: {"reason": "属于法院已受理的纠纷"},
     "mediation.refer": lambda w, s: {"referred_to": "舞阳派出所", "note": "涉及治安案件"},
     "mediation.withdraw": lambda w, s: {"reason": "双方已自行和解"},
     "mediation.rights_notice": lambda w, s: {"given_on": case_dates().today.isoformat()},
-    "mediation.extend": lambda w, s: {"until": (case_dates().today + timedelta(days=40)).isoformat(),
-                                      "reason": "需等待维修报价", "both_consent": "y"},
+    "mediation.extend": lambda w, s: {
+        "until": (case_dates().today + timedelta(days=40)).isoformat(),
+        "reason": "需等待维修报价",
+        "both_consent": "y",
+    },
     "mediation.new_session": lambda w, s: {
         "started_at": form_time(datetime.combine(case_dates().today - timedelta(days=1), time(9, 30))),
-        "place": "回龙社区调解室", "is_open": "y", "attendees": "张建华、李秀兰", "applicant_statement": "漏水未修",
-        "respondent_statement": "愿意修复", "outcome": "约定下周再谈", "recorder": "王调解"},
-    "mediation.add_helper": lambda w, s: {"kind": "legal_adviser", "user_id": "0", "name": "周律师",
-                                          "organisation": "清溪律师事务所"},
-    "mediation.recusal": lambda w, s: {"mediator_id": str(w.users["mediator"]),
-                                       "replacement_id": str(w.users["colleague"]), "requested_by": "张建华",
-                                       "reason": "调解员与被申请人是亲戚"},
+        "place": "回龙社区调解室",
+        "is_open": "y",
+        "attendees": "张建华、李秀兰",
+        "applicant_statement": "漏水未修",
+        "respondent_statement": "愿意修复",
+        "outcome": "约定下周再谈",
+        "recorder": "王调解",
+    },
+    "mediation.add_helper": lambda w, s: {
+        "kind": "legal_adviser",
+        "user_id": "0",
+        "name": "周律师",
+        "organisation": "清溪律师事务所",
+    },
+    "mediation.recusal": lambda w, s: {
+        "mediator_id": str(w.users["mediator"]),
+        "replacement_id": str(w.users["colleague"]),
+        "requested_by": "张建华",
+        "reason": "调解员与被申请人是亲戚",
+    },
     "mediation.agreement": agreement_form,
-    "mediation.confirmation": lambda w, s: {"applied_on": case_dates().confirmation_applied.isoformat(),
-                                            "court": "清溪县人民法院", "result": "pending",
-                                            "version": w.cases[s].agreement_version},
+    "mediation.confirmation": lambda w, s: {
+        "applied_on": case_dates().confirmation_applied.isoformat(),
+        "court": "清溪县人民法院",
+        "result": "pending",
+        "version": w.cases[s].agreement_version,
+    },
     "mediation.end": lambda w, s: {"reason": "被申请人拒绝继续调解", "other_routes": "可向人民法院起诉"},
-    "mediation.follow_up": lambda w, s: {"done_on": case_dates().visited.isoformat(), "method": "doorstep",
-                                         "performance": "performed", "applicant_satisfaction": "satisfied",
-                                         "respondent_satisfaction": "basically_satisfied", "note": "已修复"},
-    "mediation.new_attachment": lambda w, s: {"kind": "photo", "title": "漏水照片",
-                                              "file": (io.BytesIO(png_bytes()), "leak.png")},
+    "mediation.follow_up": lambda w, s: {
+        "done_on": case_dates().visited.isoformat(),
+        "method": "doorstep",
+        "performance": "performed",
+        "applicant_satisfaction": "satisfied",
+        "respondent_satisfaction": "basically_satisfied",
+        "note": "已修复",
+    },
+    "mediation.new_attachment": lambda w, s: {
+        "kind": "photo",
+        "title": "漏水照片",
+        "file": (io.BytesIO(png_bytes()), "leak.png"),
+    },
     "mediation.archive": lambda w, s: {},
 }
 
@@ -191,50 +257,59 @@ ACCESS = {
     "core.home": page(**EVERYONE),
     "core.healthz": page(**EVERYONE),
     # the language is kept in the session, and for a user who is logged in also on their account
-    "core.set_language": same_at_both_stages(None, DATA["core.set_language"], ok=302, anonymous=302,
-                                             changes=None),
+    "core.set_language": same_at_both_stages(None, DATA["core.set_language"], ok=302, anonymous=302, changes=None),
     "core.notifications": page(),
     # the notification belongs to the mediator: nobody else learns it exists
-    "core.open_notification": same_at_both_stages(None, DATA["core.open_notification"], ok=302,
-                                                  roles=["mediator"], others=404, changes=True),
-    "core.read_all_notifications": same_at_both_stages(None, DATA["core.read_all_notifications"], ok=302,
-                                                       changes=None),
+    "core.open_notification": same_at_both_stages(
+        None, DATA["core.open_notification"], ok=302, roles=["mediator"], others=404, changes=True
+    ),
+    "core.read_all_notifications": same_at_both_stages(None, DATA["core.read_all_notifications"], ok=302, changes=None),
     # a visitor logs in (the login is recorded); a user who is logged in already is sent home
-    "auth.login": same_at_both_stages(answers(ok=302, anonymous=200), DATA["auth.login"], ok=302,
-                                      changes=False, anonymous=CHANGED),
+    "auth.login": same_at_both_stages(
+        answers(ok=302, anonymous=200), DATA["auth.login"], ok=302, changes=False, anonymous=CHANGED
+    ),
     "auth.logout": same_at_both_stages(None, DATA["auth.logout"], ok=302, changes=None),
     "auth.account": same_at_both_stages(page().get, DATA["auth.account"], ok=302, changes=True),
     "auth.change_password": same_at_both_stages(page().get, DATA["auth.change_password"], ok=302, changes=True),
     "admin.index": page(roles=ADMIN),
     "admin.units": page(roles=ADMIN),
-    "admin.new_unit": same_at_both_stages(page(roles=ADMIN).get, DATA["admin.new_unit"], ok=302, roles=ADMIN,
-                                          changes=True),
-    "admin.edit_unit": same_at_both_stages(page(roles=ADMIN).get, DATA["admin.edit_unit"], ok=302, roles=ADMIN,
-                                           changes=True),
+    "admin.new_unit": same_at_both_stages(
+        page(roles=ADMIN).get, DATA["admin.new_unit"], ok=302, roles=ADMIN, changes=True
+    ),
+    "admin.edit_unit": same_at_both_stages(
+        page(roles=ADMIN).get, DATA["admin.edit_unit"], ok=302, roles=ADMIN, changes=True
+    ),
     "admin.buildings": page(roles=ADMIN),
-    "admin.new_building": same_at_both_stages(page(roles=ADMIN).get, DATA["admin.new_building"], ok=302,
-                                              roles=ADMIN, changes=True),
-    "admin.edit_building": same_at_both_stages(page(roles=ADMIN).get, DATA["admin.edit_building"], ok=302,
-                                               roles=ADMIN, changes=True),
+    "admin.new_building": same_at_both_stages(
+        page(roles=ADMIN).get, DATA["admin.new_building"], ok=302, roles=ADMIN, changes=True
+    ),
+    "admin.edit_building": same_at_both_stages(
+        page(roles=ADMIN).get, DATA["admin.edit_building"], ok=302, roles=ADMIN, changes=True
+    ),
     "admin.handling_units": page(roles=ADMIN),
-    "admin.new_handling_unit": same_at_both_stages(page(roles=ADMIN).get, DATA["admin.new_handling_unit"],
-                                                   ok=302, roles=ADMIN, changes=True),
-    "admin.edit_handling_unit": same_at_both_stages(page(roles=ADMIN).get, DATA["admin.edit_handling_unit"],
-                                                    ok=302, roles=ADMIN, changes=True),
+    "admin.new_handling_unit": same_at_both_stages(
+        page(roles=ADMIN).get, DATA["admin.new_handling_unit"], ok=302, roles=ADMIN, changes=True
+    ),
+    "admin.edit_handling_unit": same_at_both_stages(
+        page(roles=ADMIN).get, DATA["admin.edit_handling_unit"], ok=302, roles=ADMIN, changes=True
+    ),
     "admin.users": page(roles=ADMIN),
-    "admin.new_user": same_at_both_stages(page(roles=ADMIN).get, DATA["admin.new_user"], ok=302, roles=ADMIN,
-                                          changes=True),
-    "admin.edit_user": same_at_both_stages(page(roles=ADMIN).get, DATA["admin.edit_user"], ok=302, roles=ADMIN,
-                                           changes=True),
-    "admin.reset_password": same_at_both_stages(None, DATA["admin.reset_password"], ok=302, roles=ADMIN,
-                                                changes=True),
+    "admin.new_user": same_at_both_stages(
+        page(roles=ADMIN).get, DATA["admin.new_user"], ok=302, roles=ADMIN, changes=True
+    ),
+    "admin.edit_user": same_at_both_stages(
+        page(roles=ADMIN).get, DATA["admin.edit_user"], ok=302, roles=ADMIN, changes=True
+    ),
+    "admin.reset_password": same_at_both_stages(None, DATA["admin.reset_password"], ok=302, roles=ADMIN, changes=True),
     "admin.audit": page(roles=ADMIN),
     "mediation.index": page(roles=STUDIO),
     # each registers a case in their own community (the outsider in B)
-    "mediation.new_case": same_at_both_stages(page(roles=STUDIO).get, DATA["mediation.new_case"], ok=302,
-                                              roles=STUDIO, changes=True),
-    "mediation.studio": same_at_both_stages(page(roles=STUDIO).get, DATA["mediation.studio"], ok=302,
-                                            roles=STUDIO, changes=True),
+    "mediation.new_case": same_at_both_stages(
+        page(roles=STUDIO).get, DATA["mediation.new_case"], ok=302, roles=STUDIO, changes=True
+    ),
+    "mediation.studio": same_at_both_stages(
+        page(roles=STUDIO).get, DATA["mediation.studio"], ok=302, roles=STUDIO, changes=True
+    ),
     "mediation.stats": page(roles=STUDIO),
     "mediation.oral_agreements": page(roles=STUDIO),
     "mediation.stats_xlsx": page(roles=STUDIO),
@@ -244,59 +319,94 @@ ACCESS = {
     # the grid worker who reported the case sees its status, nobody else outside the studio
     "mediation.status": page(roles=["admin", "mediator", "colleague", "grid_worker"], others=404),
     # first decisions: any mediator of the studio while the case is registered, then only its own
-    "mediation.accept": case_action(DATA["mediation.accept"], {r: CHANGED for r in FIRST_DECIDERS},
-                                    {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE}),
-    "mediation.decline": case_action(DATA["mediation.decline"], {r: CHANGED for r in FIRST_DECIDERS},
-                                     {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE}),
-    "mediation.refer": case_action(DATA["mediation.refer"], {r: CHANGED for r in FIRST_DECIDERS},
-                                   {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE}),
-    "mediation.withdraw": case_action(DATA["mediation.withdraw"], {r: CHANGED for r in FIRST_DECIDERS},
-                                      {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE}),
+    "mediation.accept": case_action(
+        DATA["mediation.accept"],
+        {r: CHANGED for r in FIRST_DECIDERS},
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+    ),
+    "mediation.decline": case_action(
+        DATA["mediation.decline"],
+        {r: CHANGED for r in FIRST_DECIDERS},
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+    ),
+    "mediation.refer": case_action(
+        DATA["mediation.refer"],
+        {r: CHANGED for r in FIRST_DECIDERS},
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+    ),
+    "mediation.withdraw": case_action(
+        DATA["mediation.withdraw"],
+        {r: CHANGED for r in FIRST_DECIDERS},
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+    ),
     # everything else: the case's own mediators and admins; the state may still refuse it
-    "mediation.rights_notice": case_action(DATA["mediation.rights_notice"],  # only while the case runs
-                                           {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-                                           {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE}, get=False),
+    "mediation.rights_notice": case_action(
+        DATA["mediation.rights_notice"],  # only while the case runs
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+        get=False,
+    ),
     "mediation.print_rights_notice": case_page(),
-    "mediation.extend": case_action(DATA["mediation.extend"],  # only while the case runs
-                                    {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-                                    {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE}),
-    "mediation.new_session": case_action(DATA["mediation.new_session"],  # only while the case runs
-                                         {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-                                         {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE}),
+    "mediation.extend": case_action(
+        DATA["mediation.extend"],  # only while the case runs
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+    ),
+    "mediation.new_session": case_action(
+        DATA["mediation.new_session"],  # only while the case runs
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+    ),
     "mediation.show_session": case_page(),
-    "mediation.add_helper": case_action(DATA["mediation.add_helper"], {"admin": CHANGED, "mediator": CHANGED},
-                                        {"admin": CHANGED, "mediator": CHANGED}),
-    "mediation.recusal": case_action(DATA["mediation.recusal"],  # only while the case runs
-                                     {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-                                     {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE}),
+    "mediation.add_helper": case_action(
+        DATA["mediation.add_helper"], {"admin": CHANGED, "mediator": CHANGED}, {"admin": CHANGED, "mediator": CHANGED}
+    ),
+    "mediation.recusal": case_action(
+        DATA["mediation.recusal"],  # only while the case runs
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+    ),
     # recorded only after a session; corrected until the follow-up visit
-    "mediation.agreement": case_action(DATA["mediation.agreement"],
-                                       {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-                                       {"admin": CHANGED, "mediator": CHANGED}),
+    "mediation.agreement": case_action(
+        DATA["mediation.agreement"],
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+        {"admin": CHANGED, "mediator": CHANGED},
+    ),
     "mediation.print_agreement": case_page(),
     "mediation.agreement_pdf": case_page(),
     # without an agreement there is nothing to confirm (403 before the form)
-    "mediation.confirmation": case_action(DATA["mediation.confirmation"], {"admin": 403, "mediator": 403},
-                                          {"admin": CHANGED, "mediator": CHANGED}),
-    "mediation.end": case_action(DATA["mediation.end"],  # only while the case is in mediation
-                                 {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-                                 {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE}),
+    "mediation.confirmation": case_action(
+        DATA["mediation.confirmation"], {"admin": 403, "mediator": 403}, {"admin": CHANGED, "mediator": CHANGED}
+    ),
+    "mediation.end": case_action(
+        DATA["mediation.end"],  # only while the case is in mediation
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
+    ),
     # a registered case has no visit to record (404)
-    "mediation.follow_up": case_action(DATA["mediation.follow_up"], {"admin": 404, "mediator": 404},
-                                       {"admin": CHANGED, "mediator": CHANGED}),
-    "mediation.new_attachment": case_action(DATA["mediation.new_attachment"],
-                                            {"admin": CHANGED, "mediator": CHANGED},
-                                            {"admin": CHANGED, "mediator": CHANGED}),
+    "mediation.follow_up": case_action(
+        DATA["mediation.follow_up"], {"admin": 404, "mediator": 404}, {"admin": CHANGED, "mediator": CHANGED}
+    ),
+    "mediation.new_attachment": case_action(
+        DATA["mediation.new_attachment"],
+        {"admin": CHANGED, "mediator": CHANGED},
+        {"admin": CHANGED, "mediator": CHANGED},
+    ),
     "mediation.attachment": case_page(),
     # refused with a message on the case page: not decided yet, no follow-up yet
-    "mediation.archive": case_action(DATA["mediation.archive"], {"admin": (302, False), "mediator": (302, False)},
-                                     {"admin": (302, False), "mediator": (302, False)}, get=False),
+    "mediation.archive": case_action(
+        DATA["mediation.archive"],
+        {"admin": (302, False), "mediator": (302, False)},
+        {"admin": (302, False), "mediator": (302, False)},
+        get=False,
+    ),
     "grid.index": page(roles=["admin", "grid_worker", "handler", "outsider"]),
     "volunteers.index": page(roles=["admin", "coordinator", "volunteer"]),
 }
 
-PAIRS = [pytest.param(endpoint, role, id=f"{endpoint}-{role}") for endpoint, row in ACCESS.items() if row
-         for role in ROLES]
+PAIRS = [
+    pytest.param(endpoint, role, id=f"{endpoint}-{role}") for endpoint, row in ACCESS.items() if row for role in ROLES
+]
 
 
 def test_every_route_is_in_the_table(app):
@@ -350,10 +460,12 @@ def build(app, password_hash):
         with app.app_context():
             case = db.session.get(Case, case_id)
             world.cases[stage] = SimpleNamespace(
-                id=case.id, session=case.sessions[0].id if case.sessions else MISSING,
+                id=case.id,
+                session=case.sessions[0].id if case.sessions else MISSING,
                 follow_up=case.follow_ups[0].id if case.follow_ups else MISSING,
                 attachment=case.attachments[0].id if case.attachments else MISSING,
-                agreement_version=str(case.agreement.version) if case.agreement else "")
+                agreement_version=str(case.agreement.version) if case.agreement else "",
+            )
     with app.app_context():
         note = notify(db.session.get(User, world.users["mediator"]), "测试消息", "/notifications")
         db.session.commit()
@@ -385,10 +497,17 @@ def world(app, password_hash, saved):
 def url_args(world, stage):
     case = world.cases[stage]
     return {
-        "case_id": case.id, "session_id": case.session, "follow_up_id": case.follow_up,
-        "attachment_id": case.attachment, "parent_id": world.community_a, "unit_id": world.community_a,
-        "grid_id": world.grid_a1, "building_id": world.building, "handling_unit_id": world.property_company,
-        "user_id": world.users["volunteer"], "notification_id": world.notification,
+        "case_id": case.id,
+        "session_id": case.session,
+        "follow_up_id": case.follow_up,
+        "attachment_id": case.attachment,
+        "parent_id": world.community_a,
+        "unit_id": world.community_a,
+        "grid_id": world.grid_a1,
+        "building_id": world.building,
+        "handling_unit_id": world.property_company,
+        "user_id": world.users["volunteer"],
+        "notification_id": world.notification,
     }
 
 
@@ -402,7 +521,8 @@ def check_status(response, want, what):
     if want == LOGIN:
         location = response.headers.get("Location", "")
         assert response.status_code == 302 and location.startswith("/login"), (
-            f"{what}: {response.status_code} {location}, expected the login page")
+            f"{what}: {response.status_code} {location}, expected the login page"
+        )
     else:
         assert response.status_code == want, f"{what}: {response.status_code}, expected {want}"
 

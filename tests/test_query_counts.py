@@ -23,8 +23,10 @@ CASE_LIST = 9
 
 def six_parties():
     """The two parties of the leaking-ceiling case and four more (so each case is the other's related case)."""
-    others = [{"role": "other", "name": name, "phone": f"1380000000{i}", "id_number": None,
-               "address": f"回龙苑3幢{i}02室"} for i, name in enumerate(["赵一", "钱二", "孙三", "李四"], start=5)]
+    others = [
+        {"role": "other", "name": name, "phone": f"1380000000{i}", "id_number": None, "address": f"回龙苑3幢{i}02室"}
+        for i, name in enumerate(["赵一", "钱二", "孙三", "李四"], start=5)
+    ]
     return leak_parties() + others
 
 

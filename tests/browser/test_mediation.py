@@ -23,7 +23,8 @@ def test_mediator_registers_a_case_with_two_parties_on_a_tablet(app, world, new_
 
     # from the main menu to the intake form
     page.get_by_role("navigation", name=translated(app, "Main menu")).get_by_role(
-        "link", name=translated(app, "Mediation")).click()
+        "link", name=translated(app, "Mediation")
+    ).click()
     page.get_by_role("link", name=translated(app, "Register a dispute")).click()
     assert page.locator("h1").inner_text() == translated(app, "Register a dispute")
 
@@ -70,7 +71,8 @@ def test_mediator_registers_a_case_with_two_parties_on_a_tablet(app, world, new_
     assert "13912345678" in parties.inner_text()
     assert "139****5678" not in parties.inner_text()
     assert translated(app, "Phone and ID numbers are masked; only the case's mediators see them in full.") not in (
-        page.locator("main").inner_text())
+        page.locator("main").inner_text()
+    )
     # ... and what she may do next is offered
     assert page.get_by_role("link", name=translated(app, "Accept"), exact=True).is_visible()
 

@@ -9,9 +9,16 @@ from app.extensions import db
 from tests.browser.conftest import DESKTOP
 from tests.conftest import PASSWORD, make_user, translated
 
-SMALL_PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
-               "has_touch": True, "user_agent": ("Mozilla/5.0 (Linux; Android 12; SM-A125F) AppleWebKit/537.36 "
-                                                 "(KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36")}
+SMALL_PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 12; SM-A125F) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
+    ),
+}
 WIDTH = SMALL_PHONE["viewport"]["width"]
 MIN_TARGET = 44
 BUSY_PHONE = "13900000099"
@@ -22,8 +29,9 @@ def busy_user(app, world, password_hash):
     unread notifications, so that the inbox shows its badge."""
     with app.app_context():
         street = db.session.get(OrgUnit, world.street)
-        user = make_user(BUSY_PHONE, "欧阳多面", ["admin", "mediator", "grid_worker", "volunteer"], street,
-                         password_hash)
+        user = make_user(
+            BUSY_PHONE, "欧阳多面", ["admin", "mediator", "grid_worker", "volunteer"], street, password_hash
+        )
         db.session.flush()
         for number in range(12):
             operations.notify(user, f"通知 {number}")

@@ -31,9 +31,13 @@ def s3_server():
 def s3_client(s3_server):
     """A boto3 client of the test server (for setting up and looking behind the app's back)."""
     client = boto3.session.Session().client(
-        "s3", endpoint_url=s3_server, region_name="us-east-1", aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=BotoConfig(s3={"addressing_style": "path"}))
+        config=BotoConfig(s3={"addressing_style": "path"}),
+    )
     client.create_bucket(Bucket=S3_BUCKET)
     return client
 
@@ -41,8 +45,16 @@ def s3_client(s3_server):
 @pytest.fixture(scope="session")
 def s3_app(app, app_config, s3_server, s3_client):
     """The app with STORAGE_URL=s3://linli-test/uploads on the moto server; same database as ``app``."""
-    return create_app(dict(app_config, STORAGE_URL=f"s3://{S3_BUCKET}/{S3_PREFIX}", S3_ENDPOINT_URL=s3_server,
-                           S3_REGION="us-east-1", S3_ADDRESSING_STYLE="path", **S3_CREDENTIALS))
+    return create_app(
+        dict(
+            app_config,
+            STORAGE_URL=f"s3://{S3_BUCKET}/{S3_PREFIX}",
+            S3_ENDPOINT_URL=s3_server,
+            S3_REGION="us-east-1",
+            S3_ADDRESSING_STYLE="path",
+            **S3_CREDENTIALS,
+        )
+    )
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -20,10 +20,11 @@ def _demo():
 
 
 feature = Feature(
-    name="sample", blueprint=lambda: bp, url_prefix="/sample",
+    name="sample",
+    blueprint=lambda: bp,
+    url_prefix="/sample",
     nav=[NavItem("Sample section", "sample.index", {Role.volunteer}, order=35)],
-    home_cards=[HomeCard("core/_sample_card.html", {Role.volunteer}, context=lambda user: {"who": user.name},
-                         order=1)],
+    home_cards=[HomeCard("core/_sample_card.html", {Role.volunteer}, context=lambda user: {"who": user.name}, order=1)],
     demo=_demo,
     audit_targets={"sample_rows": "Sample row"},
 )

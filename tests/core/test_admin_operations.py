@@ -25,8 +25,9 @@ def test_create_user_stores_and_audits_active_and_home_building(world, ctx):
     admin = db.session.get(User, world.users["admin"])
     grid = db.session.get(OrgUnit, world.grid_a1)
     building = db.session.get(Building, world.building)
-    user = operations.create_user(admin, "13700000011", " 钱新人 ", "start-1234", ["volunteer"], grid,
-                                  active=False, home_building=building)
+    user = operations.create_user(
+        admin, "13700000011", " 钱新人 ", "start-1234", ["volunteer"], grid, active=False, home_building=building
+    )
     assert user.name == "钱新人" and not user.active and user.home_building_id == world.building
     [entry] = entries("user.created")
     assert (entry.actor_id, entry.target_type, entry.target_id) == (admin.id, "users", user.id)

@@ -19,7 +19,11 @@ def test_log_keeps_actor_target_data_time_and_ip(app, world):
         db.session.commit()
         stored = db.session.get(AuditEntry, entry.id)
         assert (stored.actor_id, stored.action, stored.target_type, stored.target_id) == (
-            admin.id, "user.checked", "users", volunteer.id)
+            admin.id,
+            "user.checked",
+            "users",
+            volunteer.id,
+        )
         assert stored.data == {"why": "test"} and stored.ip == "10.1.2.3" and stored.summary == "看了一眼"
         assert before - timedelta(seconds=1) <= stored.created_at <= datetime.now(UTC)
         assert stored.created_at.tzinfo is not None
@@ -27,9 +31,18 @@ def test_log_keeps_actor_target_data_time_and_ip(app, world):
 
 def test_audit_page_filters(app, client, login_as, world):
     login_as("admin")
-    client.post("/admin/users/new", data={
-        "phone": "13700000009", "name": "钱新人", "password": "start-1234", "roles": ["volunteer"],
-        "org_unit_id": str(world.grid_a2), "handling_unit_id": "0", "active": "y"})
+    client.post(
+        "/admin/users/new",
+        data={
+            "phone": "13700000009",
+            "name": "钱新人",
+            "password": "start-1234",
+            "roles": ["volunteer"],
+            "org_unit_id": str(world.grid_a2),
+            "handling_unit_id": "0",
+            "active": "y",
+        },
+    )
     client.post(f"/admin/units/{world.community_a}/new", data={"kind": "grid", "name": "新网格"})
     # what was done and to what, in the reader's language: no action codes, no table names
     created_user = translated(app, "Created user %(name)s", name="钱新人")
@@ -121,5 +134,7 @@ def test_others_cannot_open_my_notification_and_external_links_are_not_followed(
     response = client.post(f"/notifications/{note_id}/open")
     assert response.headers["Location"] == "/notifications"
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Notification)
-                                 .where(Notification.read_at.is_not(None))) == 1
+        assert (
+            db.session.scalar(select(func.count()).select_from(Notification).where(Notification.read_at.is_not(None)))
+            == 1
+        )

@@ -64,8 +64,11 @@ def test_five_wrong_passwords_in_a_minute_are_throttled(client, app, world):
     with app.test_request_context():
         from app.core.i18n import ngettext
 
-        expected = ngettext("Too many failed logins. For your safety, please try again in %(num)d minute.",
-                            "Too many failed logins. For your safety, please try again in %(num)d minutes.", minutes)
+        expected = ngettext(
+            "Too many failed logins. For your safety, please try again in %(num)d minute.",
+            "Too many failed logins. For your safety, please try again in %(num)d minutes.",
+            minutes,
+        )
     assert expected in page_text(response)
     # another number from the same browser is not blocked
     assert login(client, world.phones["volunteer"]).status_code == 302
@@ -115,8 +118,10 @@ def test_change_own_password_logs_out_other_devices(app, client, login_as, world
     login_as("coordinator")
     login_as("coordinator", other_device)
     assert other_device.get("/notifications").status_code == 200
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "new-secret-42", "confirm": "new-secret-42"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "new-secret-42", "confirm": "new-secret-42"},
+    )
     assert response.status_code == 302
     assert client.get("/notifications").status_code == 200  # this device stays logged in
     assert other_device.get("/notifications").status_code == 302  # the other one is out
@@ -126,11 +131,14 @@ def test_change_own_password_logs_out_other_devices(app, client, login_as, world
 
 def test_change_password_errors_are_shown_and_nothing_changes(app, client, login_as, world):
     login_as("coordinator")
-    response = client.post("/account/password", data={
-        "current_password": "not-it-123", "new_password": "new-secret-42", "confirm": "new-secret-42"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": "not-it-123", "new_password": "new-secret-42", "confirm": "new-secret-42"},
+    )
     assert translated(app, "The current password is not correct.") in page_text(response)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "short", "confirm": "other"})
+    response = client.post(
+        "/account/password", data={"current_password": PASSWORD, "new_password": "short", "confirm": "other"}
+    )
     text = page_text(response)
     assert translated(app, "The two passwords do not match.") in text
     with app.app_context():

@@ -55,37 +55,77 @@ def without_placeholders(text):
 def punctuation_problems(text):
     """The half-width punctuation, ellipses and quotation marks of ``text`` that Chinese writes otherwise."""
     text = without_placeholders(text)
-    return [match.group() for pattern in (HALF_WIDTH_NEXT_TO_CJK, WRONG_ELLIPSIS, STRAIGHT_QUOTE_NEXT_TO_CJK)
-            for match in pattern.finditer(text)]
+    return [
+        match.group()
+        for pattern in (HALF_WIDTH_NEXT_TO_CJK, WRONG_ELLIPSIS, STRAIGHT_QUOTE_NEXT_TO_CJK)
+        for match in pattern.finditer(text)
+    ]
 
 
-@pytest.mark.parametrize("text", ["上传%(kind)s:%(name)s", "调解终止(未达成协议)", "已受理,主持调解员", "归档;保管",
-                                  "确定归档吗?", "%(name)s,欢迎您!", "忘记密码 ?", "请稍候...", "加载中…",
-                                  '请使用"打印"功能', "回避(%(reason)s)"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上传%(kind)s:%(name)s",
+        "调解终止(未达成协议)",
+        "已受理,主持调解员",
+        "归档;保管",
+        "确定归档吗?",
+        "%(name)s,欢迎您!",
+        "忘记密码 ?",
+        "请稍候...",
+        "加载中…",
+        '请使用"打印"功能',
+        "回避(%(reason)s)",
+    ],
+)
 def test_the_punctuation_check_catches_half_width_marks(text):
     assert punctuation_problems(text)
 
 
-@pytest.mark.parametrize("text", ["文件超过%(mb)s MB。", "照片（JPEG、PNG、WebP、GIF）或PDF文件，不超过10 MB。",
-                                  "%(num)s / %(den)s", "请于2026-11-29前申请", "手机号13800138000",
-                                  "请使用浏览器的“打印”功能（Ctrl+P；手机上为“分享 › 打印”）。", "正在加载……",
-                                  "{prefix}〔{year}〕第{seq:03d}号", "10:30 开始"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "文件超过%(mb)s MB。",
+        "照片（JPEG、PNG、WebP、GIF）或PDF文件，不超过10 MB。",
+        "%(num)s / %(den)s",
+        "请于2026-11-29前申请",
+        "手机号13800138000",
+        "请使用浏览器的“打印”功能（Ctrl+P；手机上为“分享 › 打印”）。",
+        "正在加载……",
+        "{prefix}〔{year}〕第{seq:03d}号",
+        "10:30 开始",
+    ],
+)
 def test_the_punctuation_check_leaves_numbers_codes_and_placeholders_alone(text):
     assert not punctuation_problems(text)
 
 
 def test_chinese_text_uses_full_width_punctuation():
-    problems = [(msgid, string, punctuation_problems(string)) for msgid, _plural, strings, _message in _messages()
-                for string in strings if punctuation_problems(string)]
+    problems = [
+        (msgid, string, punctuation_problems(string))
+        for msgid, _plural, strings, _message in _messages()
+        for string in strings
+        if punctuation_problems(string)
+    ]
     assert not problems, problems
 
 
 def test_quotation_marks_follow_one_convention():
-    styles = {name for _msgid, _plural, strings, _message in _messages() for string in strings
-              for name, (opening, _closing) in QUOTE_STYLES.items() if opening in string}
+    styles = {
+        name
+        for _msgid, _plural, strings, _message in _messages()
+        for string in strings
+        for name, (opening, _closing) in QUOTE_STYLES.items()
+        if opening in string
+    }
     assert len(styles) <= 1, f"the catalog mixes quotation marks: {sorted(styles)}"
-    unbalanced = [string for _msgid, _plural, strings, _message in _messages() for string in strings
-                  for opening, closing in QUOTE_STYLES.values() if string.count(opening) != string.count(closing)]
+    unbalanced = [
+        string
+        for _msgid, _plural, strings, _message in _messages()
+        for string in strings
+        for opening, closing in QUOTE_STYLES.values()
+        if string.count(opening) != string.count(closing)
+    ]
     assert not unbalanced, unbalanced
 
 

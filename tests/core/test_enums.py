@@ -85,4 +85,3 @@ def test_the_database_ties_each_state_to_its_columns(app, world, stage, statemen
     with app.app_context():
         with pytest.raises(IntegrityError), db.engine.begin() as conn:
             conn.execute(text(statement))
-

@@ -89,10 +89,15 @@ def test_dates_are_formatted_in_each_request_language(app, client):
 
     from flask import render_template_string
 
-    for language, expected_date, expected_time in (("zh-CN", "2026年11月28日", "2026/11/28 20:30"),
-                                                   ("en", "Nov 28, 2026", "11/28/26, 8:30")):
+    for language, expected_date, expected_time in (
+        ("zh-CN", "2026年11月28日", "2026/11/28 20:30"),
+        ("en", "Nov 28, 2026", "11/28/26, 8:30"),
+    ):
         with app.test_request_context("/", headers={"Accept-Language": language}):
-            text = render_template_string("{{ day|date }}|{{ moment|datetime('short') }}", day=date(2026, 11, 28),
-                                          moment=datetime(2026, 11, 28, 12, 30, tzinfo=UTC))
+            text = render_template_string(
+                "{{ day|date }}|{{ moment|datetime('short') }}",
+                day=date(2026, 11, 28),
+                moment=datetime(2026, 11, 28, 12, 30, tzinfo=UTC),
+            )
             day, moment = text.split("|")
             assert day == expected_date and moment.startswith(expected_time), (language, text)

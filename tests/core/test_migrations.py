@@ -22,8 +22,16 @@ def test_upgrade_downgrade_upgrade_on_a_fresh_sqlite(app_config, tmp_path):
     with fresh.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
-        assert {"org_units", "buildings", "handling_units", "users", "user_roles", "audit_entries",
-                "notifications", "alembic_version"} <= tables
+        assert {
+            "org_units",
+            "buildings",
+            "handling_units",
+            "users",
+            "user_roles",
+            "audit_entries",
+            "notifications",
+            "alembic_version",
+        } <= tables
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
         upgrade()
@@ -39,8 +47,10 @@ def test_the_version_columns_come_and_go_with_the_rows_kept(app_config, tmp_path
     with fresh.app_context():
         upgrade()
         assert fresh.test_cli_runner().invoke(args=["demo-data"]).exit_code == 0
-        counts = {table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
-                  for table in ("mediation_cases", "mediation_agreements")}
+        counts = {
+            table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
+            for table in ("mediation_cases", "mediation_agreements")
+        }
         db.session.remove()
         assert counts["mediation_cases"] > 0 and counts["mediation_agreements"] > 0
         downgrade(revision="059f1960a021")
@@ -50,4 +60,7 @@ def test_the_version_columns_come_and_go_with_the_rows_kept(app_config, tmp_path
         with db.engine.connect() as conn:
             for table, count in counts.items():
                 assert conn.execute(text(f"SELECT count(*), min(version), max(version) FROM {table}")).one() == (  # noqa: S608
-                    count, 1, 1)
+                    count,
+                    1,
+                    1,
+                )

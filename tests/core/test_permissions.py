@@ -9,8 +9,10 @@ from app.extensions import db
 
 def load(world):
     users = {role: db.session.get(User, uid) for role, uid in world.users.items()}
-    units = {name: db.session.get(OrgUnit, getattr(world, name))
-             for name in ("county", "street", "community_a", "grid_a1", "grid_a2", "community_b", "grid_b1")}
+    units = {
+        name: db.session.get(OrgUnit, getattr(world, name))
+        for name in ("county", "street", "community_a", "grid_a1", "grid_a2", "community_b", "grid_b1")
+    }
     return users, units
 
 
@@ -46,13 +48,19 @@ def test_scope_query_lists_only_what_the_user_may_see(app, world):
         users, units = load(world)
         query = select(OrgUnit.name).order_by(OrgUnit.id)
         assert db.session.scalars(queries.scope_query(query, OrgUnit.id, users["mediator"])).all() == [
-            "回龙社区", "回龙第一网格", "回龙第二网格"]
+            "回龙社区",
+            "回龙第一网格",
+            "回龙第二网格",
+        ]
         assert db.session.scalars(queries.scope_query(query, OrgUnit.id, users["outsider"])).all() == [
-            "东湖社区", "东湖第一网格"]
+            "东湖社区",
+            "东湖第一网格",
+        ]
         assert len(db.session.scalars(queries.scope_query(query, OrgUnit.id, users["admin"])).all()) == 6
         hu = select(HandlingUnit.name)
         assert db.session.scalars(queries.scope_query(hu, HandlingUnit.org_unit_id, users["mediator"])).all() == [
-            "安居物业"]
+            "安居物业"
+        ]
         assert db.session.scalars(queries.scope_query(hu, HandlingUnit.org_unit_id, users["outsider"])).all() == []
 
 

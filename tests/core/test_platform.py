@@ -66,8 +66,10 @@ def test_static_files_are_compressed_and_ranges_are_not(client):
     assert gzip.decompress(response.get_data()) == original
     etag = response.headers["ETag"]
     assert etag.endswith(':gzip"')
-    assert client.get("/static/css/linli.css", headers={"Accept-Encoding": "gzip",
-                                                         "If-None-Match": etag}).status_code == 304
+    assert (
+        client.get("/static/css/linli.css", headers={"Accept-Encoding": "gzip", "If-None-Match": etag}).status_code
+        == 304
+    )
     # a byte range is a range of the file itself, never of a compressed copy
     part = client.get("/static/css/linli.css", headers={"Accept-Encoding": "gzip", "Range": "bytes=0-1999"})
     assert part.status_code == 206 and "Content-Encoding" not in part.headers
@@ -84,8 +86,9 @@ def test_file_downloads_go_out_as_they_are(app, client, login_as, world):
 
     case_id = make_case(app, world, upto="agreement")
     with app.app_context():
-        files = db.session.execute(select(Attachment.id, Attachment.content_type).where(
-            Attachment.case_id == case_id)).all()
+        files = db.session.execute(
+            select(Attachment.id, Attachment.content_type).where(Attachment.case_id == case_id)
+        ).all()
     assert {content_type for _, content_type in files} == {"application/pdf", "image/png"}
     login_as("mediator")
     for attachment_id, content_type in files:
@@ -215,7 +218,7 @@ def rgb(colour):
     assert re.fullmatch(r"[0-9a-f]{3}|[0-9a-f]{6}", digits), f"not a plain colour: {colour!r}"
     if len(digits) == 3:
         digits = "".join(d * 2 for d in digits)
-    return tuple(int(digits[i:i + 2], 16) for i in (0, 2, 4))
+    return tuple(int(digits[i : i + 2], 16) for i in (0, 2, 4))
 
 
 def luminance(colour):
@@ -243,15 +246,15 @@ def test_wcag_formula_matches_known_values():
     assert contrast(blend(rgb("#fff"), rgb("#c2410c"), 0.9), rgb("#c2410c")) < 4.5
 
 
-HEADER_TEXT = [".brand", ".brand small", ".inbox", ".main-nav a", ".main-nav .link",
-               ".main-nav a[aria-current=page]"]
+HEADER_TEXT = [".brand", ".brand small", ".inbox", ".main-nav a", ".main-nav .link", ".main-nav a[aria-current=page]"]
 
 
 @pytest.mark.parametrize("selector", HEADER_TEXT)
 def test_header_text_contrast_is_at_least_4_5(selector):
     rules, variables = style_sheet()
-    header_background = resolve(declared(rules, ".site-header", "background")
-                                or declared(rules, ".site-header", "background-color"), variables)
+    header_background = resolve(
+        declared(rules, ".site-header", "background") or declared(rules, ".site-header", "background-color"), variables
+    )
     background = rgb(header_background)
     # the element's own colour, else the one it inherits from the header
     chain = [selector, ".site-header"]

@@ -24,16 +24,21 @@ def imported_modules(path):
 
 
 def test_core_imports_no_feature():
-    offenders = sorted(f"{path.relative_to(APP)} imports {module}"
-                       for path in (APP / "core").rglob("*.py")
-                       for module in imported_modules(path)
-                       if module.startswith(FEATURES))
+    offenders = sorted(
+        f"{path.relative_to(APP)} imports {module}"
+        for path in (APP / "core").rglob("*.py")
+        for module in imported_modules(path)
+        if module.startswith(FEATURES)
+    )
     assert offenders == []
 
 
 def test_core_templates_name_no_feature_page():
-    offenders = [str(path.relative_to(APP)) for path in (APP / "templates" / "core").rglob("*.html")
-                 if any(f"'{name.split('.')[1]}." in path.read_text(encoding="utf-8") for name in FEATURES)]
+    offenders = [
+        str(path.relative_to(APP))
+        for path in (APP / "templates" / "core").rglob("*.html")
+        if any(f"'{name.split('.')[1]}." in path.read_text(encoding="utf-8") for name in FEATURES)
+    ]
     assert offenders == []
 
 
@@ -60,9 +65,12 @@ def test_a_new_feature_plugs_in_without_touching_core(app_config, world, login_a
 def _with_card(app):
     from jinja2 import ChoiceLoader
 
-    return ChoiceLoader([DictLoader({"core/_sample_card.html":
-                                     '<article class="card">Sample card for {{ card.who }}</article>'}),
-                         app.jinja_env.loader])
+    return ChoiceLoader(
+        [
+            DictLoader({"core/_sample_card.html": '<article class="card">Sample card for {{ card.who }}</article>'}),
+            app.jinja_env.loader,
+        ]
+    )
 
 
 def test_the_menu_follows_the_registered_order(app, client, login_as):

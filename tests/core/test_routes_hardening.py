@@ -340,8 +340,14 @@ def test_audit_dates_at_the_ends_of_the_calendar(app, client, login_as, world):
         db.session.commit()
     login_as("admin")
     # dates outside 1900-2100 are refused by the form (the field says so) and filter nothing: never a 500
-    for query in ("date_from=0001-01-01", "date_to=9999-12-31", "date_from=0001-01-01&date_to=9999-12-31",
-                  "date_from=9999-12-31", "date_to=0001-01-01", "date_from=9999-12-31&date_to=0001-01-01"):
+    for query in (
+        "date_from=0001-01-01",
+        "date_to=9999-12-31",
+        "date_from=0001-01-01&date_to=9999-12-31",
+        "date_from=9999-12-31",
+        "date_to=0001-01-01",
+        "date_from=9999-12-31&date_to=0001-01-01",
+    ):
         response = client.get(f"/admin/audit?{query}")
         assert response.status_code == 200 and "边界日期" in page_text(response), query
         assert 'aria-invalid="true"' in response.get_data(as_text=True), query

@@ -13,8 +13,12 @@ def test_post_without_csrf_token_is_rejected_with_translated_page(app, client, w
     assert response.status_code == 400
     text = page_text(response)
     assert translated(app, "Bad request") in text
-    assert translated(app, "The form had expired or did not come from this site. Please go back, reload the page "
-                           "and try again.") in text
+    assert (
+        translated(
+            app, "The form had expired or did not come from this site. Please go back, reload the page and try again."
+        )
+        in text
+    )
 
 
 def test_csrf_applies_to_logged_in_actions(client, login_as):
@@ -117,10 +121,13 @@ def test_healthz_ok(client):
     assert response.json == {"status": "ok", "database": "ok"}
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
-    "sqlite:////nonexistent-dir/linli/db.sqlite3",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
+        "sqlite:////nonexistent-dir/linli/db.sqlite3",
+    ],
+)
 def test_healthz_reports_database_failure(app_config, url):
     down = create_app(dict(app_config, SQLALCHEMY_DATABASE_URI=url))
     response = down.test_client().get("/healthz")

@@ -129,8 +129,9 @@ def test_round_trip_save_send_delete(storage_app):
     assert storage.open_bytes(key) == checked.data
 
     with storage_app.test_request_context():
-        response = fetch(storage.send(key, filename=checked.filename, content_type=checked.content_type,
-                                      as_attachment=False))
+        response = fetch(
+            storage.send(key, filename=checked.filename, content_type=checked.content_type, as_attachment=False)
+        )
     assert response.status_code == 200
     assert response.data == checked.data
     assert response.headers["Content-Type"] == "image/jpeg"
@@ -158,8 +159,9 @@ def test_pdf_sent_as_html_is_stored_and_served_as_pdf(storage_app):
     db.session.commit()
     assert key.endswith(".pdf") and storage.open_bytes(key) == pdf
     with storage_app.test_request_context():
-        response = fetch(storage.send(key, filename=checked.filename, content_type=checked.content_type,
-                                      as_attachment=True))
+        response = fetch(
+            storage.send(key, filename=checked.filename, content_type=checked.content_type, as_attachment=True)
+        )
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"] == "attachment; filename=x.pdf"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -295,8 +297,10 @@ def test_a_144_megapixel_image_is_refused_without_decoding(storage_app, decoded,
 
 def test_the_pixel_limit_is_read_from_the_header(storage_app, decoded):
     data = image_bytes("PNG", size=(100, 60))  # 6000 pixels
-    assert refusal(storage.check_upload, upload(data), max_pixels=5000) == \
-        "The image is too large (at most 0.005 megapixels)."
+    assert (
+        refusal(storage.check_upload, upload(data), max_pixels=5000)
+        == "The image is too large (at most 0.005 megapixels)."
+    )
     assert decoded == []
     assert storage.check_upload(upload(data), max_pixels=6000).content_type == "image/png"
     assert set(decoded) == {(100, 60)}  # decoded once allowed
@@ -318,8 +322,11 @@ def test_a_right_to_left_override_is_removed(storage_app):
     key = storage.save(checked, "mediation")
     db.session.commit()
     with storage_app.test_request_context():
-        response = fetch(storage.send(key, filename="合同\u202e\u2066fdp.exe\r\nX-Evil: 1", content_type="image/png",
-                                      as_attachment=True))
+        response = fetch(
+            storage.send(
+                key, filename="合同\u202e\u2066fdp.exe\r\nX-Evil: 1", content_type="image/png", as_attachment=True
+            )
+        )
     assert parse_options_header(response.headers["Content-Disposition"])[1]["filename"] == "合同fdp.exeX-Evil: 1"
     assert "X-Evil" not in response.headers
     storage.delete(key)
@@ -339,28 +346,40 @@ def test_file_names_are_cleaned():
 
 
 def test_a_file_that_is_neither_image_nor_pdf_is_refused(storage_app):
-    assert refusal(storage.check_upload, upload(b"<html>hello</html>", "photo.jpg")) == \
-        "Only photos (JPEG, PNG, WebP, GIF) and PDF documents can be attached."
-    assert refusal(storage.check_upload, upload(b"GIF89a not really", "x.gif"), allow=("image",)) == \
-        "A photo must be an image file."
+    assert (
+        refusal(storage.check_upload, upload(b"<html>hello</html>", "photo.jpg"))
+        == "Only photos (JPEG, PNG, WebP, GIF) and PDF documents can be attached."
+    )
+    assert (
+        refusal(storage.check_upload, upload(b"GIF89a not really", "x.gif"), allow=("image",))
+        == "A photo must be an image file."
+    )
     bmp = image_bytes("BMP")  # an image, but not one of the formats accepted
-    assert refusal(storage.check_upload, upload(bmp, "x.bmp")) == \
-        "Only photos (JPEG, PNG, WebP, GIF) and PDF documents can be attached."
+    assert (
+        refusal(storage.check_upload, upload(bmp, "x.bmp"))
+        == "Only photos (JPEG, PNG, WebP, GIF) and PDF documents can be attached."
+    )
 
 
 def test_a_photo_slot_refuses_a_pdf_and_a_pdf_slot_refuses_a_photo(storage_app):
-    assert refusal(storage.check_upload, upload(b"%PDF-1.4\n", "x.jpg"), allow=("image",)) == \
-        "A photo must be an image file."
-    assert refusal(storage.check_upload, upload(image_bytes(), "x.pdf"), allow=("pdf",)) == \
-        "Only PDF documents can be attached."
+    assert (
+        refusal(storage.check_upload, upload(b"%PDF-1.4\n", "x.jpg"), allow=("image",))
+        == "A photo must be an image file."
+    )
+    assert (
+        refusal(storage.check_upload, upload(image_bytes(), "x.pdf"), allow=("pdf",))
+        == "Only PDF documents can be attached."
+    )
     with pytest.raises(ValueError):
         storage.check_upload(upload(b"%PDF-"), allow=("video",))
 
 
 def test_a_damaged_image_is_refused(storage_app):
     truncated = image_bytes("PNG", size=(300, 300))[:200]
-    assert refusal(storage.check_upload, upload(truncated, "x.png")) == \
-        "The image could not be read; it may be damaged or incomplete."
+    assert (
+        refusal(storage.check_upload, upload(truncated, "x.png"))
+        == "The image could not be read; it may be damaged or incomplete."
+    )
 
 
 def test_an_empty_file_is_refused(storage_app):
@@ -373,36 +392,44 @@ def test_an_empty_file_is_refused(storage_app):
 def test_a_file_too_large_is_refused(storage_app):
     data = b"%PDF-1.4\n" + bytes(storage.DEFAULT_MAX_BYTES)
     assert refusal(storage.check_upload, upload(data, "x.pdf")) == "The file is larger than 10 MB."
-    assert refusal(storage.check_upload, upload(bytes(300_000), "x.png"), max_bytes=2 * 1024 * 1024 // 10) \
+    assert (
+        refusal(storage.check_upload, upload(bytes(300_000), "x.png"), max_bytes=2 * 1024 * 1024 // 10)
         == "The file is larger than 0.2 MB."
+    )
     exactly = b"%PDF-1.4\n" + bytes(100 - 9)
     assert storage.check_upload(upload(exactly, "x.pdf"), max_bytes=100).size == 100
 
 
 # --- any input: a refusal or a clean result, never a crash -------------------------------------
 
-SAMPLES = [image_bytes("JPEG"), image_bytes("PNG", mode="RGBA"), image_bytes("GIF", mode="P"), image_bytes("WEBP"),
-           phone_photo(), b"%PDF-1.5\n"]
+SAMPLES = [
+    image_bytes("JPEG"),
+    image_bytes("PNG", mode="RGBA"),
+    image_bytes("GIF", mode="P"),
+    image_bytes("WEBP"),
+    phone_photo(),
+    b"%PDF-1.5\n",
+]
 
 
 def mangled(sample_index, position, replacement, cut):
     sample = SAMPLES[sample_index % len(SAMPLES)]
     position %= len(sample)
-    return (sample[:position] + replacement + sample[position + len(replacement):])[:max(cut, 1)]
+    return (sample[:position] + replacement + sample[position + len(replacement) :])[: max(cut, 1)]
 
 
 contents = st.one_of(
     st.binary(max_size=512),
     st.binary(max_size=64).map(lambda tail: b"%PDF-" + tail),
     st.sampled_from(SAMPLES),
-    st.builds(mangled, st.integers(0, 100), st.integers(0, 10_000), st.binary(min_size=1, max_size=8),
-              st.integers(1, 10_000)),
+    st.builds(
+        mangled, st.integers(0, 100), st.integers(0, 10_000), st.binary(min_size=1, max_size=8), st.integers(1, 10_000)
+    ),
 )
 filenames = st.one_of(
     st.none(),
     st.text(max_size=300),
-    st.text(alphabet=st.sampled_from(list(BIDI_CONTROLS) + list("\x00\n\r\t/\\.. 文件abc.pdf\u2028\x7f")),
-            max_size=40),
+    st.text(alphabet=st.sampled_from(list(BIDI_CONTROLS) + list("\x00\n\r\t/\\.. 文件abc.pdf\u2028\x7f")), max_size=40),
 )
 
 
@@ -417,20 +444,22 @@ def test_any_upload_is_refused_or_clean(app, data, filename):
             return
     assert (checked.content_type, checked.extension) in [storage.PDF, *storage.IMAGE_FORMATS.values()]
     assert checked.filename.endswith(checked.extension) and len(checked.filename) <= 200
-    assert not any(c in BIDI_CONTROLS or c in "/\\" or unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp")
-                   for c in checked.filename)
+    assert not any(
+        c in BIDI_CONTROLS or c in "/\\" or unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp")
+        for c in checked.filename
+    )
     assert checked.size == len(checked.data) > 0
 
 
 # --- keys, backends, headers ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", ["../x.jpg", "a/../../x.jpg", "/etc/passwd", "a//b", "a\\b", ".hidden", "", "a/",
-                                 "a/./b", "ü.jpg", "a b"])
+@pytest.mark.parametrize(
+    "key", ["../x.jpg", "a/../../x.jpg", "/etc/passwd", "a//b", "a\\b", ".hidden", "", "a/", "a/./b", "ü.jpg", "a b"]
+)
 def test_keys_cannot_leave_the_storage(storage_app, key):
     backend = storage.get_storage()
-    for call in (lambda: backend.put(key, b"x", "text/plain"), lambda: backend.get(key),
-                 lambda: backend.delete(key)):
+    for call in (lambda: backend.put(key, b"x", "text/plain"), lambda: backend.get(key), lambda: backend.delete(key)):
         with pytest.raises(ValueError):
             call()
     with pytest.raises(ValueError):
@@ -470,8 +499,9 @@ def test_content_disposition():
     assert cd("report.xlsx") == "attachment; filename=report.xlsx"
     assert cd("photo.jpg", as_attachment=False) == "inline; filename=photo.jpg"
     assert cd('a "quoted"; name.pdf') == 'attachment; filename="a \\"quoted\\"; name.pdf"'
-    assert cd("调解协议书.pdf") == ("attachment; filename=download.pdf; "
-                                "filename*=UTF-8''%E8%B0%83%E8%A7%A3%E5%8D%8F%E8%AE%AE%E4%B9%A6.pdf")
+    assert cd("调解协议书.pdf") == (
+        "attachment; filename=download.pdf; filename*=UTF-8''%E8%B0%83%E8%A7%A3%E5%8D%8F%E8%AE%AE%E4%B9%A6.pdf"
+    )
     assert parse_options_header(cd("2026年 统计.xlsx")) == ("attachment", {"filename": "2026年 统计.xlsx"})
     assert cd("") == "attachment; filename=download"
     assert "\n" not in cd("a\r\nSet-Cookie: x=1.pdf")

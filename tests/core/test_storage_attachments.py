@@ -31,12 +31,15 @@ def test_an_attachment_round_trip_and_who_may_fetch_it(app, world, login_as, bac
     client = target.test_client()
     login_as("mediator", client)
     before = s3_keys(s3_client)
-    response = client.post(f"/mediation/cases/{case_id}/attachments/new", data={
-        "kind": "evidence", "title": "收据", "file": (io.BytesIO(png_bytes()), "维修收据.png")})
+    response = client.post(
+        f"/mediation/cases/{case_id}/attachments/new",
+        data={"kind": "evidence", "title": "收据", "file": (io.BytesIO(png_bytes()), "维修收据.png")},
+    )
     assert response.status_code == 302
     with target.app_context():
-        item = db.session.scalars(select(Attachment).where(Attachment.case_id == case_id,
-                                                           Attachment.title == "收据")).one()
+        item = db.session.scalars(
+            select(Attachment).where(Attachment.case_id == case_id, Attachment.title == "收据")
+        ).one()
         url = f"/mediation/cases/{case_id}/attachments/{item.id}"
         stored = item.stored_name
     if name == "s3":
@@ -58,8 +61,10 @@ def test_a_refused_upload_leaves_no_object(app, world, login_as, backend, s3_cli
     login_as("mediator", client)
     before = s3_keys(s3_client)
     # a photo slot given a PDF: refused before anything is stored
-    response = client.post(f"/mediation/cases/{case_id}/attachments/new", data={
-        "kind": "photo", "file": (io.BytesIO(b"%PDF-1.4 not a photo"), "x.pdf")})
+    response = client.post(
+        f"/mediation/cases/{case_id}/attachments/new",
+        data={"kind": "photo", "file": (io.BytesIO(b"%PDF-1.4 not a photo"), "x.pdf")},
+    )
     assert response.status_code == 200
     assert s3_keys(s3_client) == before
     with target.app_context():

@@ -49,10 +49,24 @@ def case_dates(today=None):
 
 def leak_parties():
     return [
-        {"role": "applicant", "name": "张建华", "sex": "male", "phone": "13912345678",
-         "id_number": "11010519491231002X", "address": "回龙苑3幢302室", "representative": None},
-        {"role": "respondent", "name": "李秀兰", "sex": "female", "phone": "13987654321",
-         "id_number": "110101199003077777", "address": "回龙苑3幢402室", "representative": None},
+        {
+            "role": "applicant",
+            "name": "张建华",
+            "sex": "male",
+            "phone": "13912345678",
+            "id_number": "11010519491231002X",
+            "address": "回龙苑3幢302室",
+            "representative": None,
+        },
+        {
+            "role": "respondent",
+            "name": "李秀兰",
+            "sex": "female",
+            "phone": "13987654321",
+            "id_number": "110101199003077777",
+            "address": "回龙苑3幢402室",
+            "representative": None,
+        },
     ]
 
 
@@ -79,34 +93,71 @@ def make_case(app, world, upto="agreement", referred_by_role=None, community="co
         mediator = db.session.get(User, world.users["mediator" if community == "community_a" else "outsider"])
         unit = db.session.get(OrgUnit, getattr(world, community))
         referrer = db.session.get(User, world.users[referred_by_role]) if referred_by_role else None
-        data = {"source": "grid_report" if referrer else "party_application", "category": "neighbour",
-                "summary": "楼上卫生间漏水，楼下天花板发霉，两户多次争吵", "requests": "修复漏水并赔偿损失",
-                "risk_level": "medium", "may_escalate": True, "occurred_on": when.occurred,
-                "registered_on": when.registered, "address": "回龙苑3幢302室"}
+        data = {
+            "source": "grid_report" if referrer else "party_application",
+            "category": "neighbour",
+            "summary": "楼上卫生间漏水，楼下天花板发霉，两户多次争吵",
+            "requests": "修复漏水并赔偿损失",
+            "risk_level": "medium",
+            "may_escalate": True,
+            "occurred_on": when.occurred,
+            "registered_on": when.registered,
+            "address": "回龙苑3幢302室",
+        }
         case = ops.register_case(mediator, unit, data, parties or leak_parties(), referred_by=referrer)
         if "accepted" in stages:
             ops.accept_case(mediator, case, mediator, when.accepted)
         if "rights" in stages:
             ops.give_rights_notice(mediator, case, when.rights_notice)
         if "session" in stages:
-            ops.record_session(mediator, case, {
-                "started_at": when.first_session, "place": "回龙社区调解室", "is_open": True,
-                "attendees": "张建华、李秀兰、王调解", "applicant_statement": "楼上漏水已两个月",
-                "respondent_statement": "愿意请人检查", "evidence": "天花板照片", "outcome": "约定共同查看现场",
-                "recorder": "王调解"})
+            ops.record_session(
+                mediator,
+                case,
+                {
+                    "started_at": when.first_session,
+                    "place": "回龙社区调解室",
+                    "is_open": True,
+                    "attendees": "张建华、李秀兰、王调解",
+                    "applicant_statement": "楼上漏水已两个月",
+                    "respondent_statement": "愿意请人检查",
+                    "evidence": "天花板照片",
+                    "outcome": "约定共同查看现场",
+                    "recorder": "王调解",
+                },
+            )
         if "agreement" in stages:
-            ops.record_agreement(mediator, case, {
-                "form": "written", "concluded_on": when.agreement, "facts": "卫生间防水层老化导致漏水",
-                "issues": "漏水责任与赔偿数额", "responsibilities": "被申请人承担主要责任", "terms": LEAK_TERMS,
-                "performance_method": "现金支付", "performance_place": "回龙社区调解室",
-                "performance_deadline": when.performance_deadline})
+            ops.record_agreement(
+                mediator,
+                case,
+                {
+                    "form": "written",
+                    "concluded_on": when.agreement,
+                    "facts": "卫生间防水层老化导致漏水",
+                    "issues": "漏水责任与赔偿数额",
+                    "responsibilities": "被申请人承担主要责任",
+                    "terms": LEAK_TERMS,
+                    "performance_method": "现金支付",
+                    "performance_place": "回龙社区调解室",
+                    "performance_deadline": when.performance_deadline,
+                },
+            )
             ops.add_attachment(mediator, case, "signed_agreement", Upload(b"%PDF-1.4 signed", "signed.pdf"))
             ops.add_attachment(mediator, case, "photo", Upload(png_bytes(), "ceiling.png"))
         if "followed_up" in stages:
-            ops.record_follow_up(mediator, case.follow_ups[0], {
-                "done_on": when.visited, "method": "doorstep", "performance": "performed",
-                "applicant_satisfaction": "satisfied", "respondent_satisfaction": "basically_satisfied",
-                "flare_up": False, "lawsuit": False, "note": "已修复"})
+            ops.record_follow_up(
+                mediator,
+                case.follow_ups[0],
+                {
+                    "done_on": when.visited,
+                    "method": "doorstep",
+                    "performance": "performed",
+                    "applicant_satisfaction": "satisfied",
+                    "respondent_satisfaction": "basically_satisfied",
+                    "flare_up": False,
+                    "lawsuit": False,
+                    "note": "已修复",
+                },
+            )
         if "archived" in stages:
             ops.archive_case(mediator, case)
         db.session.commit()

@@ -36,8 +36,7 @@ def test_what_the_case_mediator_may_do_at_each_stage(app, world, stage):
         allowed = {verb for verb in VERBS if getattr(case, f"can_{verb}")(mediator)}
         assert allowed == EXPECTED[stage]
         # without the state only the person counts: everything but on an archived case
-        assert all(getattr(case, f"can_{verb}")(mediator, check_state=False) for verb in VERBS) == (
-            stage != "archived")
+        assert all(getattr(case, f"can_{verb}")(mediator, check_state=False) for verb in VERBS) == (stage != "archived")
 
 
 @pytest.mark.parametrize("role", ["outsider", "grid_worker", "volunteer", "handler", "coordinator"])
@@ -56,14 +55,16 @@ def test_the_case_page_shows_the_buttons_the_rules_allow(app, client, login_as, 
     html, text = response.get_data(as_text=True), page_text(response)
     for label in ("Record the agreement", "End without agreement", "Record a session", "Extend", "Recusal"):
         assert translated(app, label) in text
-    for action in ("accept", "decline", "archive", "rights-notice\""):
+    for action in ("accept", "decline", "archive", 'rights-notice"'):
         assert f"/mediation/cases/{case_id}/{action}" not in html
 
 
 def test_no_mediation_template_compares_a_status_or_kind_with_a_string():
     pattern = re.compile(r"""\.(status|form|kind|role|category|source)\s*(==|!=|in|not in)\s*[\('"]""")
-    offenders = [f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()}"
-                 for path in sorted(TEMPLATES.rglob("*.html"))
-                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                 if pattern.search(line) or re.search(r"allows\(\s*['\"]", line)]
+    offenders = [
+        f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line) or re.search(r"allows\(\s*['\"]", line)
+    ]
     assert offenders == []

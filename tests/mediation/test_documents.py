@@ -35,36 +35,70 @@ def case_id(app, world):
         mediator = db.session.get(User, world.users["mediator"])
         community = mediator.org_unit
         parties = [
-            {"role": PartyRole.applicant, "name": "张建华", "sex": "male", "phone": "13812345678",
-             "id_number": "110101198003071234", "address": "回龙社区3幢2单元501室"},
-            {"role": PartyRole.respondent, "name": "李秀兰", "sex": "female", "phone": "13987654321",
-             "id_number": "110101196505124321", "address": "回龙社区3幢2单元601室", "representative": "李强（儿子）"},
+            {
+                "role": PartyRole.applicant,
+                "name": "张建华",
+                "sex": "male",
+                "phone": "13812345678",
+                "id_number": "110101198003071234",
+                "address": "回龙社区3幢2单元501室",
+            },
+            {
+                "role": PartyRole.respondent,
+                "name": "李秀兰",
+                "sex": "female",
+                "phone": "13987654321",
+                "id_number": "110101196505124321",
+                "address": "回龙社区3幢2单元601室",
+                "representative": "李强（儿子）",
+            },
         ]
-        case = ops.register_case(mediator, community, {
-            "source": CaseSource.party_application, "category": DisputeCategory.neighbour,
-            "summary": "楼上卫生间渗水导致楼下吊顶受损", "requests": "修复防水层，赔偿装修损失",
-        }, parties)
+        case = ops.register_case(
+            mediator,
+            community,
+            {
+                "source": CaseSource.party_application,
+                "category": DisputeCategory.neighbour,
+                "summary": "楼上卫生间渗水导致楼下吊顶受损",
+                "requests": "修复防水层，赔偿装修损失",
+            },
+            parties,
+        )
         ops.accept_case(mediator, case, mediator)
         ops.give_rights_notice(mediator, case)
-        ops.record_session(mediator, case, {
-            # what the form gives: community time (a UTC time would be the day before, just after midnight)
-            "started_at": datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0),
-            "place": "回龙社区调解室", "is_open": False,
-            "closed_reason": "涉及当事人家庭隐私", "attendees": "张建华、李秀兰、李强（被申请人之子）",
-            "applicant_statement": APPLICANT_SAYS, "respondent_statement": RESPONDENT_SAYS,
-            "evidence": "现场照片6张；装修发票1张", "outcome": "双方同意由物业见证修复，并就赔偿达成一致。",
-            "recorder": "赵记录",
-        })
+        ops.record_session(
+            mediator,
+            case,
+            {
+                # what the form gives: community time (a UTC time would be the day before, just after midnight)
+                "started_at": datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0),
+                "place": "回龙社区调解室",
+                "is_open": False,
+                "closed_reason": "涉及当事人家庭隐私",
+                "attendees": "张建华、李秀兰、李强（被申请人之子）",
+                "applicant_statement": APPLICANT_SAYS,
+                "respondent_statement": RESPONDENT_SAYS,
+                "evidence": "现场照片6张；装修发票1张",
+                "outcome": "双方同意由物业见证修复，并就赔偿达成一致。",
+                "recorder": "赵记录",
+            },
+        )
         concluded_on = local_today()
-        ops.record_agreement(mediator, case, {
-            "form": "written", "concluded_on": concluded_on,
-            "facts": "李秀兰家卫生间防水层老化，渗水至楼下张建华家，致吊顶发霉脱落。",
-            "issues": "漏水原因及修复责任；装修损失赔偿金额。",
-            "responsibilities": "被申请人对漏水负主要责任。",
-            "terms": TERMS,
-            "performance_method": "现金或转账一次性支付", "performance_place": "回龙社区调解室",
-            "performance_deadline": concluded_on + timedelta(days=21),
-        })
+        ops.record_agreement(
+            mediator,
+            case,
+            {
+                "form": "written",
+                "concluded_on": concluded_on,
+                "facts": "李秀兰家卫生间防水层老化，渗水至楼下张建华家，致吊顶发霉脱落。",
+                "issues": "漏水原因及修复责任；装修损失赔偿金额。",
+                "responsibilities": "被申请人对漏水负主要责任。",
+                "terms": TERMS,
+                "performance_method": "现金或转账一次性支付",
+                "performance_place": "回龙社区调解室",
+                "performance_deadline": concluded_on + timedelta(days=21),
+            },
+        )
         db.session.commit()
         return case.id
 
@@ -87,15 +121,32 @@ def test_agreement_html_has_every_part_and_the_copy_note(app, world, case_id):
         case = db.session.get(Case, case_id)
         html = documents.agreement_html(case)
         text = visible_text(html)
-        for expected in (case.number, case.studio.committee_name, "张建华", "李秀兰", "110101198003071234",
-                         "回龙社区3幢2单元601室", "13987654321", "李强（儿子）", TERMS, "漏水原因及修复责任",
-                         "被申请人对漏水负主要责任", "现金或转账一次性支付", "王调解", "赵记录",
-                         str(PartyRole.applicant.title), str(PartyRole.respondent.title),
-                         gettext("People's mediation agreement")):
+        for expected in (
+            case.number,
+            case.studio.committee_name,
+            "张建华",
+            "李秀兰",
+            "110101198003071234",
+            "回龙社区3幢2单元601室",
+            "13987654321",
+            "李强（儿子）",
+            TERMS,
+            "漏水原因及修复责任",
+            "被申请人对漏水负主要责任",
+            "现金或转账一次性支付",
+            "王调解",
+            "赵记录",
+            str(PartyRole.applicant.title),
+            str(PartyRole.respondent.title),
+            gettext("People's mediation agreement"),
+        ):
             assert expected in text, expected
         assert case.agreement.copies == 3
-        copy_note = gettext("This agreement is made in %(num)d copies: each party keeps one, and the people's "
-                            "mediation committee keeps one.", num=3)
+        copy_note = gettext(
+            "This agreement is made in %(num)d copies: each party keeps one, and the people's "
+            "mediation committee keeps one.",
+            num=3,
+        )
         assert "3" in copy_note and copy_note in text
         # a standalone page for the browser's print: no navigation, no inline script or style (CSP)
         assert 'href="/static/css/print.css"' in html
@@ -129,8 +180,9 @@ def _font_names(page):
 
 def test_other_mediators_of_the_studio_get_masked_numbers(app, world, case_id, password_hash):
     with app.app_context():
-        other = make_user("13900000099", "钱调解", [Role.mediator], db.session.get(OrgUnit, world.community_a),
-                          password_hash)
+        other = make_user(
+            "13900000099", "钱调解", [Role.mediator], db.session.get(OrgUnit, world.community_a), password_hash
+        )
         db.session.commit()
         other_id = other.id
     with signed_in(app, other_id):
@@ -146,8 +198,13 @@ def test_other_mediators_of_the_studio_get_masked_numbers(app, world, case_id, p
 
 def test_pdf_fetches_nothing_outside_the_static_folder(app):
     with app.test_request_context():
-        for url in ("https://example.com/font.woff2", "http://127.0.0.1/x.png", "file:///etc/passwd",
-                    "file://" + app.static_folder + "/../../config.py", "ftp://example.com/x"):
+        for url in (
+            "https://example.com/font.woff2",
+            "http://127.0.0.1/x.png",
+            "file:///etc/passwd",
+            "file://" + app.static_folder + "/../../config.py",
+            "ftp://example.com/x",
+        ):
             with pytest.raises(ValueError, match="refused"):
                 documents.check_local_url(url)
         css = "file://" + os.path.join(app.static_folder, "css", "print.css")
@@ -158,11 +215,16 @@ def test_rights_notice_names_the_parties_and_the_law(app, case_id):
     with app.test_request_context():
         case = db.session.get(Case, case_id)
         text = visible_text(documents.rights_notice_html(case))
-        for expected in (case.number, "张建华", "李秀兰", "王调解",
-                         gettext("Notice of rights and obligations in people's mediation"),
-                         gettext("choose or accept a people's mediator;"),
-                         gettext("state the facts of the dispute truthfully;"),
-                         gettext("respect the other party's exercise of their rights.")):
+        for expected in (
+            case.number,
+            "张建华",
+            "李秀兰",
+            "王调解",
+            gettext("Notice of rights and obligations in people's mediation"),
+            gettext("choose or accept a people's mediator;"),
+            gettext("state the facts of the dispute truthfully;"),
+            gettext("respect the other party's exercise of their rights."),
+        ):
             assert expected in text, expected
         assert case.rights_notice_on is not None
 
@@ -173,9 +235,19 @@ def test_session_record_has_the_statements(app, case_id):
         session = case.sessions[0]
         html = documents.session_html(session)
         text = visible_text(html)
-        for expected in (case.number, "张建华", "李秀兰", APPLICANT_SAYS, RESPONDENT_SAYS, "现场照片6张",
-                         "涉及当事人家庭隐私", "回龙社区调解室", "赵记录", gettext("Closed session"),
-                         documents.local_datetime(session.started_at)):
+        for expected in (
+            case.number,
+            "张建华",
+            "李秀兰",
+            APPLICANT_SAYS,
+            RESPONDENT_SAYS,
+            "现场照片6张",
+            "涉及当事人家庭隐私",
+            "回龙社区调解室",
+            "赵记录",
+            gettext("Closed session"),
+            documents.local_datetime(session.started_at),
+        ):
             assert expected in text, expected
         assert "<script" not in html and "style=" not in html
 

@@ -51,8 +51,9 @@ def test_judicial_confirmation_within_30_days(app, world, ctx, password_hash):
     agreement = case.agreement  # concluded 19 days ago: the 30 days end in 11 days
     last_day = when.agreement + timedelta(days=30)
     with pytest.raises(DomainError) as error:
-        ops.record_confirmation(mediator, agreement, {"applied_on": last_day + timedelta(days=1),
-                                                      "court": "清溪县人民法院"})
+        ops.record_confirmation(
+            mediator, agreement, {"applied_on": last_day + timedelta(days=1), "court": "清溪县人民法院"}
+        )
     assert date_filter(last_day) in str(error.value.message)  # the date as the reader writes it
     applied = {"applied_on": when.confirmation_applied, "court": "清溪县人民法院", "result": "confirmed"}
     with pytest.raises(DomainError):
@@ -72,10 +73,20 @@ def test_follow_up_not_performed_can_schedule_the_next_visit(app, world, ctx):
     when = case_dates()
     next_visit = when.today + timedelta(days=16)
     case, mediator = load(world, make_case(app, world, upto="agreement"))
-    ops.record_follow_up(mediator, case.follow_ups[0], {
-        "done_on": when.visited, "method": "phone", "performance": "partly",
-        "applicant_satisfaction": "unsatisfied", "respondent_satisfaction": "satisfied", "flare_up": True,
-        "lawsuit": False, "next_visit_on": next_visit})
+    ops.record_follow_up(
+        mediator,
+        case.follow_ups[0],
+        {
+            "done_on": when.visited,
+            "method": "phone",
+            "performance": "partly",
+            "applicant_satisfaction": "unsatisfied",
+            "respondent_satisfaction": "satisfied",
+            "flare_up": True,
+            "lawsuit": False,
+            "next_visit_on": next_visit,
+        },
+    )
     assert case.status == "followed_up"
     assert [f.due_on for f in case.follow_ups if f.done_on is None] == [next_visit]
     with pytest.raises(ops.InvalidTransition):
@@ -84,9 +95,15 @@ def test_follow_up_not_performed_can_schedule_the_next_visit(app, world, ctx):
 
 def test_conflict_check_warns_about_former_parties(app, world, ctx):
     # the mediator was once a party (same phone)
-    make_case(app, world, upto="registered", parties=[
-        {"role": "applicant", "name": "王调解", "phone": "13900000002", "address": "回龙苑1幢"},
-        {"role": "respondent", "name": "某邻居", "address": "回龙苑1幢"}])
+    make_case(
+        app,
+        world,
+        upto="registered",
+        parties=[
+            {"role": "applicant", "name": "王调解", "phone": "13900000002", "address": "回龙苑1幢"},
+            {"role": "respondent", "name": "某邻居", "address": "回龙苑1幢"},
+        ],
+    )
     case, mediator = load(world, make_case(app, world, upto="registered"))
     warnings = queries.conflict_warnings(case, mediator)
     assert any(f"回龙调〔{case_dates().registered.year}〕第001号" in w for w in warnings)
@@ -137,8 +154,18 @@ def test_archived_case_is_read_only(app, world, ctx):
 
 def test_related_cases_by_name_phone_and_address(app, world, ctx):
     first = make_case(app, world, upto="registered")
-    case, _ = load(world, make_case(app, world, upto="registered", parties=[
-        {"role": "applicant", "name": "新人", "phone": "13987654321"}, {"role": "respondent", "name": "某人"}]))
+    case, _ = load(
+        world,
+        make_case(
+            app,
+            world,
+            upto="registered",
+            parties=[
+                {"role": "applicant", "name": "新人", "phone": "13987654321"},
+                {"role": "respondent", "name": "某人"},
+            ],
+        ),
+    )
     assert [c.id for c in queries.related_cases(case)] == [first]
     assert queries.related_cases(names=["无关的人"]) == []
     # both cases are about the same flat
@@ -149,20 +176,44 @@ def test_number_format_of_the_studio(app, world, ctx):
     case, mediator = load(world, make_case(app, world, upto="registered"))
     studio = case.studio
     with pytest.raises(DomainError):
-        ops.update_studio(mediator, case.org_unit, {"name": "x", "committee_name": "y", "number_prefix": "回调",
-                                             "number_format": "{prefix}{nope}", "follow_up_days": 30,
-                                             "retention_years": 10})
-    ops.update_studio(mediator, case.org_unit, {"name": "丹丹调解工作室", "committee_name": "回龙社区人民调解委员会",
-                                         "number_prefix": "回调", "number_format": "{prefix}[{year}]{seq:04d}",
-                                         "follow_up_days": 14, "retention_years": 30})
+        ops.update_studio(
+            mediator,
+            case.org_unit,
+            {
+                "name": "x",
+                "committee_name": "y",
+                "number_prefix": "回调",
+                "number_format": "{prefix}{nope}",
+                "follow_up_days": 30,
+                "retention_years": 10,
+            },
+        )
+    ops.update_studio(
+        mediator,
+        case.org_unit,
+        {
+            "name": "丹丹调解工作室",
+            "committee_name": "回龙社区人民调解委员会",
+            "number_prefix": "回调",
+            "number_format": "{prefix}[{year}]{seq:04d}",
+            "follow_up_days": 14,
+            "retention_years": 30,
+        },
+    )
     assert studio.format_number(2026, 12) == "回调[2026]0012"
 
 
 def test_an_agreement_states_facts_issues_and_terms(app, world, ctx):
     case, mediator = load(world, make_case(app, world, upto="session"))
     for missing in AGREEMENT_REQUIRED:
-        data = {"form": "oral", "concluded_on": case.accepted_on, "facts": "事实", "issues": "争议",
-                "terms": "协议内容", "oral_note": "口头协议记录"}
+        data = {
+            "form": "oral",
+            "concluded_on": case.accepted_on,
+            "facts": "事实",
+            "issues": "争议",
+            "terms": "协议内容",
+            "oral_note": "口头协议记录",
+        }
         data[missing] = ""
         with pytest.raises(DomainError) as error:
             ops.record_agreement(mediator, case, data)

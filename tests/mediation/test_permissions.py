@@ -73,7 +73,8 @@ def test_a_colleague_may_change_nothing_once_the_case_is_accepted(app, world, st
         assert case.can_edit(mediator) == (stage != "archived")  # the presiding mediator may
         allowed = {name for name in case_rules() if True in answers_of(case, name, colleague)}
         assert allowed == READ_RULES | (FIRST_DECISIONS if registered else set()), (
-            "a rule lets a colleague who is not on the case act on it; if that is meant, say so in READ_RULES")
+            "a rule lets a colleague who is not on the case act on it; if that is meant, say so in READ_RULES"
+        )
 
 
 def test_before_acceptance_the_first_decisions_are_any_studio_mediators(app, world):
@@ -93,8 +94,13 @@ def test_a_colleague_sees_the_case_pages_with_masked_numbers(app, client, login_
     case_id = make_case(app, world, upto="agreement")
     with app.app_context():
         session_id = db.session.get(Case, case_id).sessions[0].id
-    pages = [f"/mediation/cases/{case_id}", "/mediation/", f"/mediation/cases/{case_id}/agreement/print",
-             f"/mediation/cases/{case_id}/rights-notice/print", f"/mediation/cases/{case_id}/sessions/{session_id}"]
+    pages = [
+        f"/mediation/cases/{case_id}",
+        "/mediation/",
+        f"/mediation/cases/{case_id}/agreement/print",
+        f"/mediation/cases/{case_id}/rights-notice/print",
+        f"/mediation/cases/{case_id}/sessions/{session_id}",
+    ]
     login_as("colleague")
     for url in pages:
         response = client.get(url)
@@ -111,42 +117,94 @@ def test_a_colleague_sees_the_case_pages_with_masked_numbers(app, client, login_
 
 
 def session_form():
-    return {"started_at": datetime.combine(case_dates().today - timedelta(days=1), time(9, 30)).strftime(
-                "%Y-%m-%dT%H:%M"),
-            "place": "回龙社区调解室", "is_open": "y", "attendees": "张建华、李秀兰", "applicant_statement": "漏水未修",
-            "respondent_statement": "愿意修复", "outcome": "约定下周再谈", "recorder": "王调解"}
+    return {
+        "started_at": datetime.combine(case_dates().today - timedelta(days=1), time(9, 30)).strftime("%Y-%m-%dT%H:%M"),
+        "place": "回龙社区调解室",
+        "is_open": "y",
+        "attendees": "张建华、李秀兰",
+        "applicant_statement": "漏水未修",
+        "respondent_statement": "愿意修复",
+        "outcome": "约定下周再谈",
+        "recorder": "王调解",
+    }
 
 
 def agreement_form(ids):
     when = case_dates()
-    return {"form": "written", "concluded_on": when.today.isoformat(), "facts": "卫生间防水层老化导致漏水",
-            "issues": "漏水责任与赔偿数额", "terms": "被申请人修复防水层并赔偿3000元",
-            "performance_deadline": (when.today + timedelta(days=14)).isoformat(), "version": ids.agreement_version}
+    return {
+        "form": "written",
+        "concluded_on": when.today.isoformat(),
+        "facts": "卫生间防水层老化导致漏水",
+        "issues": "漏水责任与赔偿数额",
+        "terms": "被申请人修复防水层并赔偿3000元",
+        "performance_deadline": (when.today + timedelta(days=14)).isoformat(),
+        "version": ids.agreement_version,
+    }
 
 
 # (what, stage at which the case's mediator may do it, path under the case, form data from the case's ids)
 ACTIONS = [
     ("rights_notice", "accepted", "rights-notice", lambda w, ids: {"given_on": case_dates().today.isoformat()}),
     ("session", "rights", "sessions/new", lambda w, ids: session_form()),
-    ("extend", "rights", "extend", lambda w, ids: {
-        "until": (case_dates().today + timedelta(days=40)).isoformat(), "reason": "需等待维修报价",
-        "both_consent": "y"}),
-    ("recusal", "session", "recusal", lambda w, ids: {
-        "mediator_id": str(w.users["mediator"]), "replacement_id": str(w.users["colleague"]),
-        "requested_by": "张建华", "reason": "调解员与被申请人是亲戚"}),
-    ("helper", "session", "helpers/new", lambda w, ids: {
-        "kind": "legal_adviser", "user_id": "0", "name": "周律师", "organisation": "清溪律师事务所"}),
+    (
+        "extend",
+        "rights",
+        "extend",
+        lambda w, ids: {
+            "until": (case_dates().today + timedelta(days=40)).isoformat(),
+            "reason": "需等待维修报价",
+            "both_consent": "y",
+        },
+    ),
+    (
+        "recusal",
+        "session",
+        "recusal",
+        lambda w, ids: {
+            "mediator_id": str(w.users["mediator"]),
+            "replacement_id": str(w.users["colleague"]),
+            "requested_by": "张建华",
+            "reason": "调解员与被申请人是亲戚",
+        },
+    ),
+    (
+        "helper",
+        "session",
+        "helpers/new",
+        lambda w, ids: {"kind": "legal_adviser", "user_id": "0", "name": "周律师", "organisation": "清溪律师事务所"},
+    ),
     ("agreement", "session", "agreement", lambda w, ids: agreement_form(ids)),
     ("agreement_correction", "agreement", "agreement", lambda w, ids: agreement_form(ids)),
-    ("confirmation", "agreement", "confirmation", lambda w, ids: {
-        "applied_on": case_dates().confirmation_applied.isoformat(), "court": "清溪县人民法院", "result": "pending",
-        "version": ids.agreement_version}),
+    (
+        "confirmation",
+        "agreement",
+        "confirmation",
+        lambda w, ids: {
+            "applied_on": case_dates().confirmation_applied.isoformat(),
+            "court": "清溪县人民法院",
+            "result": "pending",
+            "version": ids.agreement_version,
+        },
+    ),
     ("end", "session", "end", lambda w, ids: {"reason": "被申请人拒绝继续调解", "other_routes": "可向人民法院起诉"}),
-    ("follow_up", "agreement", "follow-ups/{follow_up}", lambda w, ids: {
-        "done_on": case_dates().visited.isoformat(), "method": "doorstep", "performance": "performed",
-        "applicant_satisfaction": "satisfied", "respondent_satisfaction": "basically_satisfied"}),
-    ("attachment", "session", "attachments/new", lambda w, ids: {
-        "kind": "photo", "title": "漏水照片", "file": (io.BytesIO(png_bytes()), "leak.png")}),
+    (
+        "follow_up",
+        "agreement",
+        "follow-ups/{follow_up}",
+        lambda w, ids: {
+            "done_on": case_dates().visited.isoformat(),
+            "method": "doorstep",
+            "performance": "performed",
+            "applicant_satisfaction": "satisfied",
+            "respondent_satisfaction": "basically_satisfied",
+        },
+    ),
+    (
+        "attachment",
+        "session",
+        "attachments/new",
+        lambda w, ids: {"kind": "photo", "title": "漏水照片", "file": (io.BytesIO(png_bytes()), "leak.png")},
+    ),
     ("archive", "followed_up", "archive", lambda w, ids: {}),
     # after acceptance the first decisions are the case's own mediators' too
     ("refer", "accepted", "refer", lambda w, ids: {"referred_to": "舞阳派出所", "note": "涉及治安案件"}),
@@ -157,8 +215,11 @@ ACTIONS = [
 def case_ids(app, case_id):
     with app.app_context():
         case = db.session.get(Case, case_id)
-        return SimpleNamespace(id=case.id, follow_up=case.follow_ups[0].id if case.follow_ups else None,
-                               agreement_version=str(case.agreement.version) if case.agreement else "")
+        return SimpleNamespace(
+            id=case.id,
+            follow_up=case.follow_ups[0].id if case.follow_ups else None,
+            agreement_version=str(case.agreement.version) if case.agreement else "",
+        )
 
 
 def error_flashes(client):
@@ -171,13 +232,17 @@ def refused(response, client, case_id):
     """403, or back to the case page with an error message."""
     if response.status_code == 403:
         return True
-    return (response.status_code == 302 and response.headers["Location"].endswith(f"/mediation/cases/{case_id}")
-            and bool(error_flashes(client)))
+    return (
+        response.status_code == 302
+        and response.headers["Location"].endswith(f"/mediation/cases/{case_id}")
+        and bool(error_flashes(client))
+    )
 
 
 @pytest.mark.parametrize(("what", "stage", "path", "data"), [pytest.param(*action, id=action[0]) for action in ACTIONS])
-def test_a_colleague_is_refused_what_the_presiding_mediator_may_do(app, client, login_as, world, what, stage, path,
-                                                                   data):
+def test_a_colleague_is_refused_what_the_presiding_mediator_may_do(
+    app, client, login_as, world, what, stage, path, data
+):
     case_id = make_case(app, world, upto=stage)
     ids = case_ids(app, case_id)
     url = f"/mediation/cases/{case_id}/" + path.format(follow_up=ids.follow_up)
@@ -200,12 +265,21 @@ def test_a_colleague_is_refused_what_the_presiding_mediator_may_do(app, client, 
 
 @pytest.mark.parametrize("what", ["accept", "decline", "refer", "withdraw"])
 def test_a_colleague_makes_the_first_decisions_until_the_case_is_accepted(app, client, login_as, world, what):
-    data = {"accept": {"presiding_mediator_id": str(world.users["colleague"]),
-                       "accepted_on": case_dates().today.isoformat()},
-            "decline": {"reason": "属于法院已受理的纠纷"}, "refer": {"referred_to": "舞阳派出所"},
-            "withdraw": {"reason": "双方已自行和解"}}[what]
-    final = {"accept": CaseStatus.accepted, "decline": CaseStatus.declined, "refer": CaseStatus.referred,
-             "withdraw": CaseStatus.withdrawn}[what]
+    data = {
+        "accept": {
+            "presiding_mediator_id": str(world.users["colleague"]),
+            "accepted_on": case_dates().today.isoformat(),
+        },
+        "decline": {"reason": "属于法院已受理的纠纷"},
+        "refer": {"referred_to": "舞阳派出所"},
+        "withdraw": {"reason": "双方已自行和解"},
+    }[what]
+    final = {
+        "accept": CaseStatus.accepted,
+        "decline": CaseStatus.declined,
+        "refer": CaseStatus.referred,
+        "withdraw": CaseStatus.withdrawn,
+    }[what]
     accepted = make_case(app, world, upto="accepted")
     registered = make_case(app, world, upto="registered")
     login_as("colleague")
@@ -225,8 +299,20 @@ def test_a_colleague_makes_the_first_decisions_until_the_case_is_accepted(app, c
 
 def test_a_colleague_does_not_see_the_case_actions_once_it_is_accepted(app, client, login_as, world):
     case_id = make_case(app, world, upto="session")
-    actions = {"sessions/new", "extend", "recusal", "helpers/new", "agreement", "end", "attachments/new", "archive",
-               "withdraw", "refer", "accept", "decline"}
+    actions = {
+        "sessions/new",
+        "extend",
+        "recusal",
+        "helpers/new",
+        "agreement",
+        "end",
+        "attachments/new",
+        "archive",
+        "withdraw",
+        "refer",
+        "accept",
+        "decline",
+    }
 
     def links_for(role):
         login_as(role)

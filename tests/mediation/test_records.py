@@ -11,7 +11,7 @@ from tests.mediation.factories import make_case
 
 def timeline(client, case_id):
     text = page_text(client.get(f"/mediation/cases/{case_id}"))
-    return text[text.rindex("Timeline" if "Timeline" in text else "办理记录"):]
+    return text[text.rindex("Timeline" if "Timeline" in text else "办理记录") :]
 
 
 def test_each_reader_sees_the_timeline_in_their_language(app, client, login_as, world):
@@ -26,8 +26,9 @@ def test_each_reader_sees_the_timeline_in_their_language(app, client, login_as, 
     chinese = page_text(client.get(f"/mediation/cases/{case_id}"))
     assert "Follow-up visit" not in chinese and "Performed" not in chinese
     with app.app_context():
-        stored = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
-                                                            CaseEvent.kind == "followed_up")).one()
+        stored = db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "followed_up")
+        ).one()
         # stored once, language-neutral: the message id and the performance's own message id
         assert stored.summary == "Follow-up visit: %(performance)s"
         assert stored.params == {"performance": {"msg": "Performed"}}

@@ -24,10 +24,22 @@ ENGLISH = {"Accept-Language": "en"}
 
 def parties(tag):
     return [
-        {"role": "applicant", "name": f"张{tag}", "sex": "male", "phone": None,
-         "id_number": "11010519491231002X", "address": f"回龙苑{tag}"},
-        {"role": "respondent", "name": f"李{tag}", "sex": "female", "phone": None,
-         "id_number": "110101199003077777", "address": f"回龙苑{tag}"},
+        {
+            "role": "applicant",
+            "name": f"张{tag}",
+            "sex": "male",
+            "phone": None,
+            "id_number": "11010519491231002X",
+            "address": f"回龙苑{tag}",
+        },
+        {
+            "role": "respondent",
+            "name": f"李{tag}",
+            "sex": "female",
+            "phone": None,
+            "id_number": "110101199003077777",
+            "address": f"回龙苑{tag}",
+        },
     ]
 
 
@@ -47,31 +59,59 @@ class Builder:
 
     def register(self, category, source, registered_on, community=None, actor=None):
         self.count += 1
-        data = {"source": source, "category": category, "summary": f"纠纷{self.count}",
-                "registered_on": registered_on}
-        return ops.register_case(actor or self.mediator, community or self.community_a, data,
-                                 parties(self.count))
+        data = {"source": source, "category": category, "summary": f"纠纷{self.count}", "registered_on": registered_on}
+        return ops.register_case(actor or self.mediator, community or self.community_a, data, parties(self.count))
 
     def mediate(self, case, actor=None):
         actor = actor or self.mediator
         day = case.registered_on + timedelta(days=1)
         ops.accept_case(actor, case, actor, day)
         ops.give_rights_notice(actor, case, day)
-        ops.record_session(actor, case, {
-            "started_at": at(day), "place": "调解室", "is_open": True, "attendees": "双方当事人",
-            "applicant_statement": "申请人陈述", "respondent_statement": "被申请人陈述", "evidence": None,
-            "outcome": "继续协商", "recorder": actor.name})
+        ops.record_session(
+            actor,
+            case,
+            {
+                "started_at": at(day),
+                "place": "调解室",
+                "is_open": True,
+                "attendees": "双方当事人",
+                "applicant_statement": "申请人陈述",
+                "respondent_statement": "被申请人陈述",
+                "evidence": None,
+                "outcome": "继续协商",
+                "recorder": actor.name,
+            },
+        )
 
     def agree(self, case, form, concluded_on, actor=None):
-        ops.record_agreement(actor or self.mediator, case, {
-            "form": form, "concluded_on": concluded_on, "facts": "事实", "issues": "争议焦点", "terms": "协议内容",
-            "oral_note": "口头协议记录" if form == "oral" else None})
+        ops.record_agreement(
+            actor or self.mediator,
+            case,
+            {
+                "form": form,
+                "concluded_on": concluded_on,
+                "facts": "事实",
+                "issues": "争议焦点",
+                "terms": "协议内容",
+                "oral_note": "口头协议记录" if form == "oral" else None,
+            },
+        )
 
     def follow_up(self, case, done_on, performance, applicant, respondent, actor=None):
-        ops.record_follow_up(actor or self.mediator, case.follow_ups[0], {
-            "done_on": done_on, "method": "phone", "performance": performance,
-            "applicant_satisfaction": applicant, "respondent_satisfaction": respondent,
-            "flare_up": False, "lawsuit": False, "note": None})
+        ops.record_follow_up(
+            actor or self.mediator,
+            case.follow_ups[0],
+            {
+                "done_on": done_on,
+                "method": "phone",
+                "performance": performance,
+                "applicant_satisfaction": applicant,
+                "respondent_satisfaction": respondent,
+                "flare_up": False,
+                "lawsuit": False,
+                "note": None,
+            },
+        )
 
 
 def build_cases(app, world):
@@ -166,12 +206,29 @@ def test_figures_of_the_community_mediator(app, world, cases):
     figures = figures_for(app, world, "mediator")
     assert figures["date_from"] is None and figures["date_to"] is None
     assert figures["total"] == 8
-    assert counts(figures["by_category"]) == {"neighbour": 3, "property_management": 2, "marriage_family": 1,
-                                              "other": 1, "contract": 1}
-    assert counts(figures["by_source"]) == {"party_application": 3, "grid_report": 1, "hotline_12345": 1,
-                                            "police_referral": 1, "own_initiative": 1, "court_referral": 1}
-    assert counts(figures["by_status"]) == {"followed_up": 2, "agreement_reached": 1, "archived": 2,
-                                            "declined": 1, "accepted": 1, "registered": 1}
+    assert counts(figures["by_category"]) == {
+        "neighbour": 3,
+        "property_management": 2,
+        "marriage_family": 1,
+        "other": 1,
+        "contract": 1,
+    }
+    assert counts(figures["by_source"]) == {
+        "party_application": 3,
+        "grid_report": 1,
+        "hotline_12345": 1,
+        "police_referral": 1,
+        "own_initiative": 1,
+        "court_referral": 1,
+    }
+    assert counts(figures["by_status"]) == {
+        "followed_up": 2,
+        "agreement_reached": 1,
+        "archived": 2,
+        "declined": 1,
+        "accepted": 1,
+        "registered": 1,
+    }
     assert (figures["agreements"], figures["written_agreements"], figures["oral_agreements"]) == (3, 2, 1)
     # a1, a2, a3 agreed; a4 ended without agreement (now archived, with its end reason). The declined (a5)
     # and withdrawn (a8, archived too, without an end reason) cases never finished a mediation.
@@ -251,8 +308,13 @@ def test_an_empty_period_has_zero_counts_and_no_rates(app, world, cases):
     figures = figures_for(app, world, "admin", cases.base - timedelta(days=30), cases.base - timedelta(days=1))
     assert figures["total"] == 0
     assert all(count == 0 for key in ("by_category", "by_source", "by_status") for _, count in figures[key])
-    for key in ("agreement_rate", "settled_in_community_rate", "average_days_to_close", "follow_up_performed_rate",
-                "satisfaction_rate"):
+    for key in (
+        "agreement_rate",
+        "settled_in_community_rate",
+        "average_days_to_close",
+        "follow_up_performed_rate",
+        "satisfaction_rate",
+    ):
         assert figures[key] is None, key
     assert figures["follow_up_due"] == figures["follow_up_done"] == 0
 
@@ -262,13 +324,25 @@ def test_workbook_holds_the_same_figures(app, world, cases):
         user = db.session.get(User, world.users["mediator"])
         figures = compute_figures(user, None, cases.today)
         data = workbook(figures)
-        labels = {key: gettext(msgid) for key, msgid in [
-            ("total", "Cases registered"), ("agreements", "Agreements reached"),
-            ("written", "Written agreements"), ("oral", "Oral agreements"), ("rate", "Agreement rate"),
-            ("settled", "Settled within the community"), ("days", "Average days to close"),
-            ("due", "Follow-up visits scheduled"), ("done", "Follow-up visits done"),
-            ("performed", "Agreement performance rate"), ("satisfaction", "Satisfaction rate"),
-            ("to", "To"), ("from", "From"), ("total_row", "Total")]}
+        labels = {
+            key: gettext(msgid)
+            for key, msgid in [
+                ("total", "Cases registered"),
+                ("agreements", "Agreements reached"),
+                ("written", "Written agreements"),
+                ("oral", "Oral agreements"),
+                ("rate", "Agreement rate"),
+                ("settled", "Settled within the community"),
+                ("days", "Average days to close"),
+                ("due", "Follow-up visits scheduled"),
+                ("done", "Follow-up visits done"),
+                ("performed", "Agreement performance rate"),
+                ("satisfaction", "Satisfaction rate"),
+                ("to", "To"),
+                ("from", "From"),
+                ("total_row", "Total"),
+            ]
+        }
         sheets = [gettext("Dispute category"), gettext("Case source"), gettext("Case status")]
         titles = {str(m.title): m for enum in (DisputeCategory, CaseSource, CaseStatus) for m in enum}
 
@@ -300,13 +374,15 @@ def test_workbook_holds_the_same_figures(app, world, cases):
         body = {titles[row[0]]: row[1] for row in rows[:-1]}
         assert body == dict(figures[key])
         shares = {titles[row[0]]: row[2] for row in rows[:-1]}
-        assert shares[next(m for m, c in figures[key] if c)] == pytest.approx(
-            next(c for _, c in figures[key] if c) / 8)
+        assert shares[next(m for m, c in figures[key] if c)] == pytest.approx(next(c for _, c in figures[key] if c) / 8)
         assert sheet.cell(row=2, column=3).number_format == "0.0%"
         assert sheet.column_dimensions["A"].width >= 10
-    assert dict(
-        (titles[row[0]], row[1]) for row in book[sheets[0]].iter_rows(min_row=2, max_row=16, values_only=True)
-    )[DisputeCategory.neighbour] == 3
+    assert (
+        dict((titles[row[0]], row[1]) for row in book[sheets[0]].iter_rows(min_row=2, max_row=16, values_only=True))[
+            DisputeCategory.neighbour
+        ]
+        == 3
+    )
 
 
 def test_workbook_of_an_empty_period_opens(app, world):
@@ -343,8 +419,12 @@ def test_page_shows_the_figures(app, app_config, world, cases):
         form.validate()
         figures = compute_figures(user, form.date_from.data, form.date_to.data)
         html = render_template("mediation/stats.html", form=form, figures=figures)
-        expected = [gettext("Mediation statistics"), gettext("Settled within the community"),
-                    gettext("Satisfaction rate"), str(DisputeCategory.property_management.title)]
+        expected = [
+            gettext("Mediation statistics"),
+            gettext("Settled within the community"),
+            gettext("Satisfaction rate"),
+            str(DisputeCategory.property_management.title),
+        ]
     for text in expected:
         assert text in html
     assert 'data-figure="agreement_rate"' in html and "75.0%" in html

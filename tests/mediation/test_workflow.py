@@ -30,15 +30,29 @@ def case_number(seq, prefix="回龙调"):
 def intake_data(world, **extra):
     when = case_dates()
     data = {
-        "source": "grid_report", "category": "neighbour", "risk_level": "medium", "may_escalate": "y",
-        "summary": "楼上卫生间漏水，楼下天花板发霉，两户多次争吵", "requests": "修复漏水并赔偿装修损失",
-        "occurred_on": when.occurred.isoformat(), "registered_on": when.registered.isoformat(),
-        "grid_id": str(world.grid_a1), "building_id": str(world.building), "room": "302", "address": "回龙苑3幢302室",
-        "parties-0-role": "applicant", "parties-0-name": "张建华", "parties-0-sex": "male",
-        "parties-0-phone": "139 1234 5678", "parties-0-id_number": "11010519491231002x",
+        "source": "grid_report",
+        "category": "neighbour",
+        "risk_level": "medium",
+        "may_escalate": "y",
+        "summary": "楼上卫生间漏水，楼下天花板发霉，两户多次争吵",
+        "requests": "修复漏水并赔偿装修损失",
+        "occurred_on": when.occurred.isoformat(),
+        "registered_on": when.registered.isoformat(),
+        "grid_id": str(world.grid_a1),
+        "building_id": str(world.building),
+        "room": "302",
+        "address": "回龙苑3幢302室",
+        "parties-0-role": "applicant",
+        "parties-0-name": "张建华",
+        "parties-0-sex": "male",
+        "parties-0-phone": "139 1234 5678",
+        "parties-0-id_number": "11010519491231002x",
         "parties-0-address": "回龙苑3幢302室",
-        "parties-1-role": "respondent", "parties-1-name": "李秀兰", "parties-1-sex": "female",
-        "parties-1-phone": "13987654321", "parties-1-address": "回龙苑3幢402室",
+        "parties-1-role": "respondent",
+        "parties-1-name": "李秀兰",
+        "parties-1-sex": "female",
+        "parties-1-phone": "13987654321",
+        "parties-1-address": "回龙苑3幢402室",
     }
     data.update(extra)
     return data
@@ -69,8 +83,13 @@ def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_di
     assert case_number(1) in page and "张建华" in page and "李秀兰" in page
     assert status_of(app, case_id) == "registered"
 
-    page = page_text(post_ok(client, f"/mediation/cases/{case_id}/accept", {
-        "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": when.accepted.isoformat()}))
+    page = page_text(
+        post_ok(
+            client,
+            f"/mediation/cases/{case_id}/accept",
+            {"presiding_mediator_id": str(world.users["mediator"]), "accepted_on": when.accepted.isoformat()},
+        )
+    )
     assert translated(app, "Accepted") in page
     # now that she presides, the mediator sees the full numbers
     assert "13912345678" in page and "11010519491231002X" in page
@@ -79,19 +98,44 @@ def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_di
     notice = client.get(f"/mediation/cases/{case_id}/rights-notice/print")
     assert notice.status_code == 200 and "张建华" in page_text(notice)
 
-    for day, outcome in ((form_time(when.first_session), "约定共同查看现场"),
-                         (form_time(when.second_session), "双方同意由楼上修复并赔偿")):
-        post_ok(client, f"/mediation/cases/{case_id}/sessions/new", {
-            "started_at": day, "place": "回龙社区调解室", "is_open": "y", "attendees": "张建华、李秀兰、王调解",
-            "applicant_statement": "楼上漏水已两个月，天花板发霉", "respondent_statement": "愿意请人检查防水",
-            "evidence": "天花板照片两张", "outcome": outcome, "recorder": "王调解"})
+    for day, outcome in (
+        (form_time(when.first_session), "约定共同查看现场"),
+        (form_time(when.second_session), "双方同意由楼上修复并赔偿"),
+    ):
+        post_ok(
+            client,
+            f"/mediation/cases/{case_id}/sessions/new",
+            {
+                "started_at": day,
+                "place": "回龙社区调解室",
+                "is_open": "y",
+                "attendees": "张建华、李秀兰、王调解",
+                "applicant_statement": "楼上漏水已两个月，天花板发霉",
+                "respondent_statement": "愿意请人检查防水",
+                "evidence": "天花板照片两张",
+                "outcome": outcome,
+                "recorder": "王调解",
+            },
+        )
     assert status_of(app, case_id) == "in_mediation"
 
-    page = page_text(post_ok(client, f"/mediation/cases/{case_id}/agreement", {
-        "form": "written", "concluded_on": when.agreement.isoformat(), "facts": "卫生间防水层老化导致楼下天花板漏水",
-        "issues": "漏水责任与赔偿数额", "responsibilities": "被申请人承担全部责任", "terms": LEAK_TERMS,
-        "performance_method": "现金支付", "performance_place": "回龙社区调解室",
-        "performance_deadline": when.performance_deadline.isoformat()}))
+    page = page_text(
+        post_ok(
+            client,
+            f"/mediation/cases/{case_id}/agreement",
+            {
+                "form": "written",
+                "concluded_on": when.agreement.isoformat(),
+                "facts": "卫生间防水层老化导致楼下天花板漏水",
+                "issues": "漏水责任与赔偿数额",
+                "responsibilities": "被申请人承担全部责任",
+                "terms": LEAK_TERMS,
+                "performance_method": "现金支付",
+                "performance_place": "回龙社区调解室",
+                "performance_deadline": when.performance_deadline.isoformat(),
+            },
+        )
+    )
     assert translated(app, "Agreement reached") in page
 
     pdf = client.get(f"/mediation/cases/{case_id}/agreement.pdf")
@@ -105,22 +149,40 @@ def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_di
         assert expected in text, expected
 
     # the signed scan and a copy of the respondent's ID go into the file
-    post_ok(client, f"/mediation/cases/{case_id}/attachments/new", {
-        "kind": "signed_agreement", "title": "双方签字", "file": (io.BytesIO(b"%PDF-1.4 signed scan"), "scan.pdf")})
-    post_ok(client, f"/mediation/cases/{case_id}/attachments/new", {
-        "kind": "party_id", "title": "李秀兰身份证", "file": (io.BytesIO(png_bytes()), "id.png")})
+    post_ok(
+        client,
+        f"/mediation/cases/{case_id}/attachments/new",
+        {"kind": "signed_agreement", "title": "双方签字", "file": (io.BytesIO(b"%PDF-1.4 signed scan"), "scan.pdf")},
+    )
+    post_ok(
+        client,
+        f"/mediation/cases/{case_id}/attachments/new",
+        {"kind": "party_id", "title": "李秀兰身份证", "file": (io.BytesIO(png_bytes()), "id.png")},
+    )
 
     # archiving before the follow-up visit is refused and changes nothing
     response = client.post(f"/mediation/cases/{case_id}/archive", follow_redirects=True)
     assert status_of(app, case_id) == "agreement_reached"
-    assert translated(app, "Only a case that was followed up, or that was declined, referred out, ended without "
-                           "agreement or withdrawn, can be archived.") in page_text(response)
+    assert translated(
+        app,
+        "Only a case that was followed up, or that was declined, referred out, ended without "
+        "agreement or withdrawn, can be archived.",
+    ) in page_text(response)
 
     with app.app_context():
         visit_id = db.session.get(Case, case_id).follow_ups[0].id
-    post_ok(client, f"/mediation/cases/{case_id}/follow-ups/{visit_id}", {
-        "done_on": when.visited.isoformat(), "method": "doorstep", "performance": "performed",
-        "applicant_satisfaction": "satisfied", "respondent_satisfaction": "basically_satisfied", "note": "已修复"})
+    post_ok(
+        client,
+        f"/mediation/cases/{case_id}/follow-ups/{visit_id}",
+        {
+            "done_on": when.visited.isoformat(),
+            "method": "doorstep",
+            "performance": "performed",
+            "applicant_satisfaction": "satisfied",
+            "respondent_satisfaction": "basically_satisfied",
+            "note": "已修复",
+        },
+    )
     assert status_of(app, case_id) == "followed_up"
 
     page = page_text(post_ok(client, f"/mediation/cases/{case_id}/archive"))
@@ -132,8 +194,16 @@ def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_di
         assert case.retention_until.year == as_local(case.archived_at).year + 10
         kinds = [e.kind for e in case.events]
         assert kinds[0] == "registered" and kinds[-1] == "archived"
-        assert {"accepted", "rights_notice", "mediation_started", "session_recorded", "agreement_reached",
-                "follow_up_scheduled", "followed_up", "attachment_added"} <= set(kinds)
+        assert {
+            "accepted",
+            "rights_notice",
+            "mediation_started",
+            "session_recorded",
+            "agreement_reached",
+            "follow_up_scheduled",
+            "followed_up",
+            "attachment_added",
+        } <= set(kinds)
     # archived: read-only, and the page says so
     response = client.post(f"/mediation/cases/{case_id}/sessions/new", data={}, follow_redirects=True)
     assert translated(app, "This case is archived and can no longer be changed.") in page_text(response)
@@ -141,11 +211,14 @@ def test_leaking_ceiling_case_end_to_end(app, client, login_as, world, output_di
         assert len(db.session.get(Case, case_id).sessions) == 2
 
 
-@pytest.mark.parametrize("path,data,final,reason_field", [
-    ("decline", {"reason": "属于法院已受理的纠纷"}, "declined", "decline_reason"),
-    ("refer", {"referred_to": "舞阳派出所", "note": "涉及治安案件"}, "referred", "referred_to"),
-    ("withdraw", {"reason": "双方已自行和解"}, "withdrawn", "withdraw_reason"),
-])
+@pytest.mark.parametrize(
+    "path,data,final,reason_field",
+    [
+        ("decline", {"reason": "属于法院已受理的纠纷"}, "declined", "decline_reason"),
+        ("refer", {"referred_to": "舞阳派出所", "note": "涉及治安案件"}, "referred", "referred_to"),
+        ("withdraw", {"reason": "双方已自行和解"}, "withdrawn", "withdraw_reason"),
+    ],
+)
 def test_first_decisions(app, client, login_as, world, path, data, final, reason_field):
     login_as("mediator")
     case_id = register(client, world)
@@ -157,8 +230,11 @@ def test_first_decisions(app, client, login_as, world, path, data, final, reason
     response = client.post(f"/mediation/cases/{case_id}/archive", follow_redirects=True)
     assert status_of(app, case_id) == final
     assert translated(app, "Parties' identity") in page_text(response)
-    post_ok(client, f"/mediation/cases/{case_id}/attachments/new", {
-        "kind": "party_id", "file": (io.BytesIO(png_bytes()), "id.png")})
+    post_ok(
+        client,
+        f"/mediation/cases/{case_id}/attachments/new",
+        {"kind": "party_id", "file": (io.BytesIO(png_bytes()), "id.png")},
+    )
     post_ok(client, f"/mediation/cases/{case_id}/archive")
     assert status_of(app, case_id) == "archived"
 
@@ -166,11 +242,15 @@ def test_first_decisions(app, client, login_as, world, path, data, final, reason
 def test_mediation_ended_without_agreement(app, client, login_as, world):
     case_id = make_case(app, world, upto="session")
     login_as("mediator")
-    response = client.post(f"/mediation/cases/{case_id}/end",
-                           data={"reason": "被申请人拒绝继续调解", "other_routes": ""})
+    response = client.post(
+        f"/mediation/cases/{case_id}/end", data={"reason": "被申请人拒绝继续调解", "other_routes": ""}
+    )
     assert response.status_code == 200 and status_of(app, case_id) == "in_mediation"
-    post_ok(client, f"/mediation/cases/{case_id}/end", {
-        "reason": "被申请人拒绝继续调解", "other_routes": "可向人民法院起诉"})
+    post_ok(
+        client,
+        f"/mediation/cases/{case_id}/end",
+        {"reason": "被申请人拒绝继续调解", "other_routes": "可向人民法院起诉"},
+    )
     with app.app_context():
         case = db.session.get(Case, case_id)
         assert case.status == "ended" and case.other_routes == "可向人民法院起诉"
@@ -191,22 +271,35 @@ def test_forbidden_transitions_are_refused_and_change_nothing(app, client, login
     with app.app_context():
         events_before = len(db.session.get(Case, declined).events)
     # an agreement on a declined case
-    response = client.post(f"/mediation/cases/{declined}/agreement", data={
-        "form": "written", "concluded_on": when.agreement.isoformat(), "facts": "x", "issues": "x", "terms": "x"})
+    response = client.post(
+        f"/mediation/cases/{declined}/agreement",
+        data={"form": "written", "concluded_on": when.agreement.isoformat(), "facts": "x", "issues": "x", "terms": "x"},
+    )
     assert response.status_code == 200
     assert translated(app, "An agreement can only be recorded while the case is in mediation.") in page_text(response)
     # accepting it again
-    response = client.post(f"/mediation/cases/{declined}/accept", data={
-        "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": when.accepted.isoformat()})
+    response = client.post(
+        f"/mediation/cases/{declined}/accept",
+        data={"presiding_mediator_id": str(world.users["mediator"]), "accepted_on": when.accepted.isoformat()},
+    )
     assert translated(app, "Only a newly registered case can be accepted.") in page_text(response)
     with app.app_context():
         case = db.session.get(Case, declined)
         assert case.status == "declined" and case.agreement is None and len(case.events) == events_before
     # a session before the rights notice
     accepted = make_case(app, world, upto="accepted")
-    response = client.post(f"/mediation/cases/{accepted}/sessions/new", data={
-        "started_at": form_time(when.first_session), "place": "调解室", "is_open": "y", "attendees": "双方",
-        "applicant_statement": "a", "respondent_statement": "b", "outcome": "c"})
+    response = client.post(
+        f"/mediation/cases/{accepted}/sessions/new",
+        data={
+            "started_at": form_time(when.first_session),
+            "place": "调解室",
+            "is_open": "y",
+            "attendees": "双方",
+            "applicant_statement": "a",
+            "respondent_statement": "b",
+            "outcome": "c",
+        },
+    )
     assert translated(app, "Give the parties the rights notice before the first session.") in page_text(response)
     assert status_of(app, accepted) == "accepted"
 
@@ -215,11 +308,15 @@ def test_one_month_limit_flags_and_extension(app, client, login_as, world):
     case_id = make_case(app, world, upto="rights")  # accepted 26 days ago, due in 4 days
     until = case_dates().accepted + timedelta(days=47)  # 17 days after the one-month limit
     login_as("mediator")
-    response = client.post(f"/mediation/cases/{case_id}/extend", data={
-        "until": until.isoformat(), "reason": "需等待维修报价"})
+    response = client.post(
+        f"/mediation/cases/{case_id}/extend", data={"until": until.isoformat(), "reason": "需等待维修报价"}
+    )
     assert translated(app, "An extension needs the consent of both parties.") in page_text(response)
-    post_ok(client, f"/mediation/cases/{case_id}/extend", {
-        "until": until.isoformat(), "reason": "需等待维修报价", "both_consent": "y"})
+    post_ok(
+        client,
+        f"/mediation/cases/{case_id}/extend",
+        {"until": until.isoformat(), "reason": "需等待维修报价", "both_consent": "y"},
+    )
     with app.app_context():
         case = db.session.get(Case, case_id)
         assert case.due_on == until and case.extended
@@ -231,9 +328,18 @@ def test_bad_intake_input_comes_back_with_errors_and_keeps_everything(app, clien
     after_registration = (case_dates().registered + timedelta(days=1)).isoformat()
     login_as("mediator")
     long_summary = "漏" * 2001
-    response = client.post("/mediation/cases/new", data=intake_data(
-        world, **{"parties-0-phone": "1234", "parties-0-id_number": "110105194912310021",
-                  "occurred_on": after_registration, "summary": long_summary}))
+    response = client.post(
+        "/mediation/cases/new",
+        data=intake_data(
+            world,
+            **{
+                "parties-0-phone": "1234",
+                "parties-0-id_number": "110105194912310021",
+                "occurred_on": after_registration,
+                "summary": long_summary,
+            },
+        ),
+    )
     assert response.status_code == 200
     text = page_text(response)
     html = response.get_data(as_text=True)
@@ -268,10 +374,13 @@ def test_attachments_are_checked(app, client, login_as, world):
     case_id = make_case(app, world, upto="accepted")
     login_as("mediator")
     url = f"/mediation/cases/{case_id}/attachments/new"
-    response = client.post(url, data={"kind": "evidence", "title": "漏水照片",
-                                      "file": (io.BytesIO(b"MZ\x90\x00 not an image"), "leak.jpg")})
-    assert translated(app, "Only photos (JPEG, PNG, WebP, GIF) and PDF documents can be attached.") in \
-        page_text(response)
+    response = client.post(
+        url,
+        data={"kind": "evidence", "title": "漏水照片", "file": (io.BytesIO(b"MZ\x90\x00 not an image"), "leak.jpg")},
+    )
+    assert translated(app, "Only photos (JPEG, PNG, WebP, GIF) and PDF documents can be attached.") in page_text(
+        response
+    )
     assert 'value="漏水照片"' in response.get_data(as_text=True)
     response = client.post(url, data={"kind": "photo", "file": (io.BytesIO(b"MZ\x90\x00 not an image"), "a.jpg")})
     assert translated(app, "A photo must be an image file.") in page_text(response)
@@ -285,8 +394,7 @@ def test_attachments_are_checked(app, client, login_as, world):
     post_ok(client, url, {"kind": "photo", "title": "漏水照片", "file": (io.BytesIO(png_bytes()), "leak.png")})
     with app.app_context():
         case = db.session.get(Case, case_id)
-        assert [(a.kind, a.content_type, a.filename) for a in case.attachments] == [
-            ("photo", "image/png", "leak.png")]
+        assert [(a.kind, a.content_type, a.filename) for a in case.attachments] == [("photo", "image/png", "leak.png")]
         attachment_id = case.attachments[0].id
     download = client.get(f"/mediation/cases/{case_id}/attachments/{attachment_id}")
     assert download.status_code == 200 and download.data == png_bytes()
@@ -298,12 +406,19 @@ def test_confidentiality(app, client, login_as, world):
     with app.app_context():
         from tests.conftest import make_user
 
-        make_user("13900000077", "钱调解", ["mediator"], db.session.get(Case, case_id).org_unit,
-                  db.session.get(__import__("app.core.models", fromlist=["User"]).User,
-                                 world.users["mediator"]).password_hash)
+        make_user(
+            "13900000077",
+            "钱调解",
+            ["mediator"],
+            db.session.get(Case, case_id).org_unit,
+            db.session.get(
+                __import__("app.core.models", fromlist=["User"]).User, world.users["mediator"]
+            ).password_hash,
+        )
         db.session.commit()
-        other_id = db.session.scalar(select(db.text("id")).select_from(db.table("users"))
-                                     .where(db.text("phone = '13900000077'")))
+        other_id = db.session.scalar(
+            select(db.text("id")).select_from(db.table("users")).where(db.text("phone = '13900000077'"))
+        )
     world.users["other_mediator"] = other_id
     login_as("other_mediator")
     text = page_text(client.get(f"/mediation/cases/{case_id}"))
@@ -316,10 +431,10 @@ def test_confidentiality(app, client, login_as, world):
     assert "13912345678" in text and "11010519491231002X" in text
     # every full view is in the audit log
     with app.app_context():
-        views = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "mediation.case_viewed",
-                                                            AuditEntry.target_id == case_id)).all()
-        assert [(v.actor_id, v.data["private"]) for v in views] == [(other_id, False),
-                                                                    (world.users["mediator"], True)]
+        views = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "mediation.case_viewed", AuditEntry.target_id == case_id)
+        ).all()
+        assert [(v.actor_id, v.data["private"]) for v in views] == [(other_id, False), (world.users["mediator"], True)]
     # the grid worker who reported it sees the status only, and was told of the acceptance
     login_as("grid_worker")
     assert client.get(f"/mediation/cases/{case_id}").status_code == 403
@@ -338,15 +453,25 @@ def test_confidentiality(app, client, login_as, world):
 
 def test_search_and_filters(app, client, login_as, world):
     first = make_case(app, world, upto="registered")
-    second = make_case(app, world, upto="accepted", parties=[
-        {"role": "applicant", "name": "赵大妈", "phone": "13711112222", "address": "回龙苑5幢101室"},
-        {"role": "respondent", "name": "钱大爷", "address": "回龙苑5幢201室"}])
+    second = make_case(
+        app,
+        world,
+        upto="accepted",
+        parties=[
+            {"role": "applicant", "name": "赵大妈", "phone": "13711112222", "address": "回龙苑5幢101室"},
+            {"role": "respondent", "name": "钱大爷", "address": "回龙苑5幢201室"},
+        ],
+    )
     login_as("mediator")
     with app.app_context():
         numbers = {cid: db.session.get(Case, cid).number for cid in (first, second)}
-    for query, hit, miss in (("赵大妈", second, first), ("13711112222", second, first),
-                             ("回龙苑5幢201", second, first), ("赵", second, first),
-                             (numbers[first], first, second)):
+    for query, hit, miss in (
+        ("赵大妈", second, first),
+        ("13711112222", second, first),
+        ("回龙苑5幢201", second, first),
+        ("赵", second, first),
+        (numbers[first], first, second),
+    ):
         text = page_text(client.get("/mediation/", query_string={"q": query}))
         assert numbers[hit] in text and numbers[miss] not in text, query
     text = page_text(client.get("/mediation/", query_string={"status": "accepted"}))
@@ -399,13 +524,29 @@ def test_due_follow_ups_and_deadlines_on_the_mediators_home_page(app, client, lo
 def test_oral_agreement_goes_into_the_register(app, client, login_as, world):
     case_id = make_case(app, world, upto="session")
     login_as("mediator")
-    response = client.post(f"/mediation/cases/{case_id}/agreement", data={
-        "form": "oral", "concluded_on": case_dates().agreement.isoformat(), "facts": "漏水", "issues": "赔偿",
-        "terms": "赔偿500元"})
+    response = client.post(
+        f"/mediation/cases/{case_id}/agreement",
+        data={
+            "form": "oral",
+            "concluded_on": case_dates().agreement.isoformat(),
+            "facts": "漏水",
+            "issues": "赔偿",
+            "terms": "赔偿500元",
+        },
+    )
     assert translated(app, "An oral agreement needs the mediator's written note.") in page_text(response)
-    post_ok(client, f"/mediation/cases/{case_id}/agreement", {
-        "form": "oral", "concluded_on": case_dates().agreement.isoformat(), "facts": "漏水", "issues": "赔偿",
-        "terms": "赔偿500元", "oral_note": "双方当场口头同意，由调解员记录"})
+    post_ok(
+        client,
+        f"/mediation/cases/{case_id}/agreement",
+        {
+            "form": "oral",
+            "concluded_on": case_dates().agreement.isoformat(),
+            "facts": "漏水",
+            "issues": "赔偿",
+            "terms": "赔偿500元",
+            "oral_note": "双方当场口头同意，由调解员记录",
+        },
+    )
     register_page = page_text(client.get("/mediation/oral-agreements"))
     assert "赔偿500元" in register_page and "双方当场口头同意" in register_page
     assert client.get(f"/mediation/cases/{case_id}/agreement.pdf").status_code == 404  # no written document
@@ -416,9 +557,15 @@ def test_oral_agreement_goes_into_the_register(app, client, login_as, world):
 def test_conflict_check_on_the_accept_page(app, client, login_as, world):
     from app.core.models import User
 
-    case_id = make_case(app, world, upto="registered", parties=[
-        {"role": "applicant", "name": "张建华", "phone": "13912345678", "building_id": world.building},
-        {"role": "respondent", "name": "李秀兰", "building_id": world.building}])
+    case_id = make_case(
+        app,
+        world,
+        upto="registered",
+        parties=[
+            {"role": "applicant", "name": "张建华", "phone": "13912345678", "building_id": world.building},
+            {"role": "respondent", "name": "李秀兰", "building_id": world.building},
+        ],
+    )
     with app.app_context():
         db.session.get(User, world.users["mediator"]).home_building_id = world.building
         db.session.commit()
@@ -438,8 +585,9 @@ def test_street_admin_chooses_the_community(app, client, login_as, world):
     login_as("admin")
     text = page_text(client.get("/mediation/cases/new", query_string={"community_id": world.community_b}))
     assert "东湖社区" in text and "东湖第一网格" in text and "回龙第一网格" not in text
-    response = client.post(f"/mediation/cases/new?community_id={world.community_b}",
-                           data=intake_data(world, grid_id="0", building_id="0"))
+    response = client.post(
+        f"/mediation/cases/new?community_id={world.community_b}", data=intake_data(world, grid_id="0", building_id="0")
+    )
     assert response.status_code == 302
     case_id = int(response.headers["Location"].rsplit("/", 1)[-1])
     with app.app_context():
@@ -450,14 +598,30 @@ def test_street_admin_chooses_the_community(app, client, login_as, world):
 
 def test_studio_settings_change_the_case_numbers(app, client, login_as, world):
     login_as("mediator")
-    response = client.post("/mediation/studio", data={
-        "name": "丹丹调解工作室", "committee_name": "回龙社区人民调解委员会", "number_prefix": "回龙调",
-        "number_format": "{prefix}{year", "follow_up_days": "14", "retention_years": "30"})
+    response = client.post(
+        "/mediation/studio",
+        data={
+            "name": "丹丹调解工作室",
+            "committee_name": "回龙社区人民调解委员会",
+            "number_prefix": "回龙调",
+            "number_format": "{prefix}{year",
+            "follow_up_days": "14",
+            "retention_years": "30",
+        },
+    )
     assert translated(app, "The number format may only use {prefix}, {year} and {seq}.") in page_text(response)
     assert 'value="丹丹调解工作室"' in response.get_data(as_text=True)
-    response = client.post("/mediation/studio", data={
-        "name": "丹丹调解工作室", "committee_name": "回龙社区人民调解委员会", "number_prefix": "回龙调",
-        "number_format": "{prefix}字〔{year}〕{seq:04d}号", "follow_up_days": "14", "retention_years": "30"})
+    response = client.post(
+        "/mediation/studio",
+        data={
+            "name": "丹丹调解工作室",
+            "committee_name": "回龙社区人民调解委员会",
+            "number_prefix": "回龙调",
+            "number_format": "{prefix}字〔{year}〕{seq:04d}号",
+            "follow_up_days": "14",
+            "retention_years": "30",
+        },
+    )
     assert response.status_code == 302
     case_id = register(client, world)
     with app.app_context():
@@ -468,8 +632,11 @@ def test_studio_settings_change_the_case_numbers(app, client, login_as, world):
 def test_grid_worker_reported_case_is_followed_by_status_only(app, client, login_as, world):
     login_as("mediator")
     case_id = register(client, world, reported_by_id=str(world.users["grid_worker"]))
-    post_ok(client, f"/mediation/cases/{case_id}/accept", {
-        "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": case_dates().accepted.isoformat()})
+    post_ok(
+        client,
+        f"/mediation/cases/{case_id}/accept",
+        {"presiding_mediator_id": str(world.users["mediator"]), "accepted_on": case_dates().accepted.isoformat()},
+    )
     with app.app_context():
         case = db.session.get(Case, case_id)
         assert case.referred_by_id == world.users["grid_worker"]
@@ -482,8 +649,9 @@ def test_grid_worker_reported_case_is_followed_by_status_only(app, client, login
     # the agreement is news for the reporter too
     make_case_agreement = make_case(app, world, upto="agreement", referred_by_role="grid_worker")
     with app.app_context():
-        messages = db.session.scalars(select(Notification.message).where(
-            Notification.user_id == world.users["grid_worker"])).all()
+        messages = db.session.scalars(
+            select(Notification.message).where(Notification.user_id == world.users["grid_worker"])
+        ).all()
         other_number = db.session.get(Case, make_case_agreement).number
     assert any(other_number in m and translated(app, "Agreement reached") in m for m in messages)
     status_page = page_text(client.get(f"/mediation/cases/{case_id}/status"))
@@ -521,8 +689,10 @@ def test_dates_in_the_future_are_refused(app, client, login_as, world):
     response = client.post("/mediation/cases/new", data=intake_data(world, registered_on=tomorrow))
     assert translated(app, "This date is in the future.") in page_text(response)
     case_id = make_case(app, world, upto="session")
-    response = client.post(f"/mediation/cases/{case_id}/agreement", data={
-        "form": "written", "concluded_on": tomorrow, "facts": "x", "issues": "y", "terms": "z"})
+    response = client.post(
+        f"/mediation/cases/{case_id}/agreement",
+        data={"form": "written", "concluded_on": tomorrow, "facts": "x", "issues": "y", "terms": "z"},
+    )
     assert translated(app, "This date is in the future.") in page_text(response)
     assert status_of(app, case_id) == "in_mediation"
 
@@ -549,12 +719,14 @@ def test_case_list_filters_by_community_then_by_its_mediators(app, client, login
     grids = re.search(r'<select id="grid" name="grid">(.*?)</select>', only_b, re.S).group(1)
     assert "东湖第一网格" in grids and "回龙第一网格" not in grids
 
-    by_mediator = client.get("/mediation/", query_string={"community": world.community_a,
-                                                          "mediator": world.users["mediator"]})
+    by_mediator = client.get(
+        "/mediation/", query_string={"community": world.community_a, "mediator": world.users["mediator"]}
+    )
     assert numbers[in_a] in page_text(by_mediator) and numbers[in_b] not in page_text(by_mediator)
     # switching to community B with A's mediator still chosen: the mediator no longer applies
-    switched = client.get("/mediation/", query_string={"community": world.community_b,
-                                                       "mediator": world.users["mediator"]})
+    switched = client.get(
+        "/mediation/", query_string={"community": world.community_b, "mediator": world.users["mediator"]}
+    )
     assert numbers[in_b] in page_text(switched) and numbers[in_a] not in page_text(switched)
 
     # a community's own mediator picks mediators and grids at once, and no community
@@ -589,8 +761,10 @@ def changed_meanwhile(case_id, **values):
     assert done, "the request wrote nothing"
 
 
-CHANGED_MEANWHILE = ("Somebody else changed this at the same moment, so nothing was saved. Please reload the page, "
-                     "check what changed and try again.")
+CHANGED_MEANWHILE = (
+    "Somebody else changed this at the same moment, so nothing was saved. Please reload the page, "
+    "check what changed and try again."
+)
 
 
 def test_a_case_changed_by_someone_else_meanwhile_is_not_overwritten(app, client, login_as, world):
@@ -600,8 +774,10 @@ def test_a_case_changed_by_someone_else_meanwhile_is_not_overwritten(app, client
     login_as("mediator")
     accepted_on = case_dates().accepted.isoformat()
     with changed_meanwhile(case_id, status="declined", decline_reason="已由法院受理"):
-        response = client.post(f"/mediation/cases/{case_id}/accept", data={
-            "presiding_mediator_id": str(world.users["mediator"]), "accepted_on": accepted_on})
+        response = client.post(
+            f"/mediation/cases/{case_id}/accept",
+            data={"presiding_mediator_id": str(world.users["mediator"]), "accepted_on": accepted_on},
+        )
     assert response.status_code == 200
     assert translated(app, CHANGED_MEANWHILE) in page_text(response)
     assert f'value="{accepted_on}"' in response.get_data(as_text=True)  # what was typed is kept
@@ -659,7 +835,8 @@ def test_nobody_is_added_to_a_closed_case(app, client, login_as, world):
 
 
 def test_a_correction_made_on_an_outdated_form_is_refused_until_the_user_has_seen_the_change(
-        app, client, login_as, world):
+    app, client, login_as, world
+):
     case_id = make_case(app, world, upto="agreement")
     login_as("mediator")
     form = client.get(f"/mediation/cases/{case_id}/agreement").get_data(as_text=True)
@@ -667,16 +844,27 @@ def test_a_correction_made_on_an_outdated_form_is_refused_until_the_user_has_see
     colleague = app.test_client()
     login_as("admin", colleague)
     when = case_dates()
-    fields = {"form": "written", "concluded_on": when.agreement.isoformat(), "facts": "卫生间防水层老化导致漏水",
-              "issues": "漏水责任与赔偿数额", "performance_deadline": when.performance_deadline.isoformat()}
-    post_ok(colleague, f"/mediation/cases/{case_id}/agreement",
-            dict(fields, terms="李秀兰赔偿张建华2000元", version=opened_on))
+    fields = {
+        "form": "written",
+        "concluded_on": when.agreement.isoformat(),
+        "facts": "卫生间防水层老化导致漏水",
+        "issues": "漏水责任与赔偿数额",
+        "performance_deadline": when.performance_deadline.isoformat(),
+    }
+    post_ok(
+        colleague,
+        f"/mediation/cases/{case_id}/agreement",
+        dict(fields, terms="李秀兰赔偿张建华2000元", version=opened_on),
+    )
 
     mine = dict(fields, terms="李秀兰赔偿张建华1800元并修复防水", version=opened_on)
     response = client.post(f"/mediation/cases/{case_id}/agreement", data=mine)
     assert response.status_code == 200
-    refused = translated(app, "Somebody else changed this after you opened the form, so it was not saved. What "
-                              "you typed is kept below: compare it with the case page, then save again.")
+    refused = translated(
+        app,
+        "Somebody else changed this after you opened the form, so it was not saved. What "
+        "you typed is kept below: compare it with the case page, then save again.",
+    )
     assert refused in page_text(response)
     html = response.get_data(as_text=True)
     assert "李秀兰赔偿张建华1800元并修复防水" in html  # kept
@@ -700,8 +888,10 @@ def test_a_file_for_a_case_withdrawn_meanwhile_is_refused_and_not_kept(app, clie
     folder = os.path.join(app.config["UPLOAD_FOLDER"], "mediation")
     before = set(os.listdir(folder)) if os.path.isdir(folder) else set()
     with changed_meanwhile(case_id, status="withdrawn", withdraw_reason="双方已自行和解", closed_on=None):
-        response = client.post(f"/mediation/cases/{case_id}/attachments/new", data={
-            "kind": "photo", "title": "漏水照片", "file": (io.BytesIO(png_bytes()), "leak.png")})
+        response = client.post(
+            f"/mediation/cases/{case_id}/attachments/new",
+            data={"kind": "photo", "title": "漏水照片", "file": (io.BytesIO(png_bytes()), "leak.png")},
+        )
     assert response.status_code == 200
     assert translated(app, CHANGED_MEANWHILE) in page_text(response)
     assert 'value="漏水照片"' in response.get_data(as_text=True)
