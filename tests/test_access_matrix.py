@@ -13,9 +13,7 @@ The world and its two cases are built once through the real operations; every te
 their rows, put back in a few milliseconds, so that the hundreds of (endpoint, role) pairs stay fast.
 """
 
-import io
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -25,131 +23,20 @@ from app.core.models import User
 from app.core.operations import notify
 from app.extensions import db
 from app.mediation.models import Case
+from tests.access_support import (
+    ADMIN,
+    CHANGED,
+    LOGGED_IN,
+    LOGIN,
+    MISSING,
+    POST_STAGES,
+    answers,
+    page,
+    same_at_both_stages,
+    user_form,
+)
 from tests.conftest import PASSWORD, ROLES, build_world, changed_tables, database_rows
-from tests.mediation.factories import case_dates, make_case, png_bytes
-
-LOGGED_IN = [r for r in ROLES if r != "anonymous"]
-ADMIN = ["admin"]
-STUDIO = ["admin", "mediator", "outsider", "colleague"]  # mediators and admins, each in their own area
-CASE_STAFF = ["admin", "mediator"]  # the case's own mediator and the street's admin
-FIRST_DECIDERS = ["admin", "mediator", "colleague"]  # any mediator of the studio, before acceptance
-POST_STAGES = ("registered", "agreement")
-LOGIN = "login"  # a redirect to the login page
-MISSING = 10**6  # the id of a record that does not exist (a registered case has no visit yet)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: int | str  # an HTTP status, or LOGIN
-    changes: bool | None  # whether the database changes; None: not checked
-
-    @property
-    def refused(self):
-        return self.status in (403, 404, LOGIN)
-
-
-def outcome(value, changes=None):
-    """An Outcome from a status or a (status, changes) pair; a refusal changes nothing."""
-    if isinstance(value, tuple):
-        return Outcome(*value)
-    return Outcome(value, False if value in (403, 404, LOGIN) else changes)
-
-
-def answers(ok=200, roles=LOGGED_IN, others=403, anonymous=LOGIN, changes=None, **special):
-    """Expected Outcome per role: ``ok`` for ``roles``, ``others`` for the other logged-in roles, ``anonymous``
-    for visitors. ``changes`` is what ``ok`` does to the database; refusals change nothing. ``anonymous`` and
-    ``special`` (a role's own answer) are a status or a (status, changes) pair."""
-    table = {role: outcome(ok, changes) if role in roles else outcome(others) for role in LOGGED_IN}
-    table["anonymous"] = outcome(anonymous, changes)
-    table.update({role: outcome(value) for role, value in special.items()})
-    return table
-
-
-@dataclass
-class Row:
-    get: dict | None = None  # role -> Outcome of a GET on the agreement-stage case
-    post: dict = field(default_factory=dict)  # stage -> role -> Outcome
-    data: object = None  # (world, stage) -> form data of the POST
-
-
-def page(**kwargs):
-    return Row(get=answers(**kwargs))
-
-
-def case_page(roles=("admin", "mediator", "colleague")):
-    """A page of a case of community A: its studio's staff (the outsider, a mediator of B, gets 404)."""
-    return Row(get=answers(roles=list(roles), outsider=404))
-
-
-def case_action(data, registered, agreement, get=True):
-    """A form that changes a case of community A, as (stage -> ok roles -> (status, changes))."""
-    post = {}
-    for stage, outcomes in (("registered", registered), ("agreement", agreement)):
-        special = {role: outcomes.get(role, 403) for role in ("admin", "mediator", "colleague")}
-        post[stage] = answers(roles=[], outsider=404, **special)
-    return Row(get=answers(roles=CASE_STAFF, outsider=404) if get else None, post=post, data=data)
-
-
-def same_at_both_stages(get, data, **kwargs):
-    """A form that is not about a case: the same answers whatever the stage of the world's cases."""
-    return Row(get=get, post={stage: answers(**kwargs) for stage in POST_STAGES}, data=data)
-
-
-CHANGED = (302, True)
-REFUSED_BY_STATE = (200, False)  # the form comes back with the reason, nothing is saved
-
-
-# --- form data ---------------------------------------------------------------------------------------
-
-
-def form_time(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M")
-
-
-def intake(world, stage):
-    when = case_dates()
-    return {
-        "source": "party_application",
-        "category": "neighbour",
-        "risk_level": "low",
-        "summary": "楼道堆物引发争吵",
-        "registered_on": when.today.isoformat(),
-        "grid_id": "0",
-        "building_id": "0",
-        "parties-0-role": "applicant",
-        "parties-0-name": "赵大妈",
-        "parties-0-phone": "13711112222",
-        "parties-1-role": "respondent",
-        "parties-1-name": "钱大爷",
-    }
-
-
-def user_form(world, name="孙志愿"):
-    return {
-        "name": name,
-        "roles": "volunteer",
-        "org_unit_id": str(world.grid_a2),
-        "handling_unit_id": "0",
-        "home_building_id": "0",
-        "active": "y",
-    }
-
-
-def agreement_form(world, stage):
-    when = case_dates()
-    return {
-        "form": "written",
-        "concluded_on": when.agreement.isoformat(),
-        "facts": "卫生间防水层老化导致漏水",
-        "issues": "漏水责任与赔偿数额",
-        "responsibilities": "被申请人承担主要责任",
-        "terms": "被申请人修复防水层",
-        "performance_method": "现金支付",
-        "performance_place": "回龙社区调解室",
-        "performance_deadline": when.performance_deadline.isoformat(),
-        "version": world.cases[stage].agreement_version,
-    }
-
+from tests.mediation.factories import make_case
 
 DATA = {
     "core.set_language": lambda w, s: {"lang": "zh_CN"},
@@ -182,72 +69,6 @@ DATA = {
     "admin.new_user": lambda w, s: dict(user_form(w, "新志愿者"), phone="13900000099", password="linli-pass-2026"),
     "admin.edit_user": lambda w, s: user_form(w, "孙志愿者"),
     "admin.reset_password": lambda w, s: {"new_password": "linli-reset-2026", "confirm": "linli-reset-2026"},
-    "mediation.new_case": intake,
-    "mediation.studio": lambda w, s: {
-        "name": "调解工作室",
-        "committee_name": "人民调解委员会",
-        "number_prefix": "调",
-        "number_format": "{prefix}〔{year}〕第{seq:03d}号",
-        "follow_up_days": "14",
-        "retention_years": "10",
-    },
-    "mediation.accept": lambda w, s: {
-        "presiding_mediator_id": str(w.users["mediator"]),
-        "accepted_on": case_dates().today.isoformat(),
-    },
-    "mediation.decline": lambda w, s: {"reason": "属于法院已受理的纠纷"},
-    "mediation.refer": lambda w, s: {"referred_to": "舞阳派出所", "note": "涉及治安案件"},
-    "mediation.withdraw": lambda w, s: {"reason": "双方已自行和解"},
-    "mediation.rights_notice": lambda w, s: {"given_on": case_dates().today.isoformat()},
-    "mediation.extend": lambda w, s: {
-        "until": (case_dates().today + timedelta(days=40)).isoformat(),
-        "reason": "需等待维修报价",
-        "both_consent": "y",
-    },
-    "mediation.new_session": lambda w, s: {
-        "started_at": form_time(datetime.combine(case_dates().today - timedelta(days=1), time(9, 30))),
-        "place": "回龙社区调解室",
-        "is_open": "y",
-        "attendees": "张建华、李秀兰",
-        "applicant_statement": "漏水未修",
-        "respondent_statement": "愿意修复",
-        "outcome": "约定下周再谈",
-        "recorder": "王调解",
-    },
-    "mediation.add_helper": lambda w, s: {
-        "kind": "legal_adviser",
-        "user_id": "0",
-        "name": "周律师",
-        "organisation": "清溪律师事务所",
-    },
-    "mediation.recusal": lambda w, s: {
-        "mediator_id": str(w.users["mediator"]),
-        "replacement_id": str(w.users["colleague"]),
-        "requested_by": "张建华",
-        "reason": "调解员与被申请人是亲戚",
-    },
-    "mediation.agreement": agreement_form,
-    "mediation.confirmation": lambda w, s: {
-        "applied_on": case_dates().confirmation_applied.isoformat(),
-        "court": "清溪县人民法院",
-        "result": "pending",
-        "version": w.cases[s].agreement_version,
-    },
-    "mediation.end": lambda w, s: {"reason": "被申请人拒绝继续调解", "other_routes": "可向人民法院起诉"},
-    "mediation.follow_up": lambda w, s: {
-        "done_on": case_dates().visited.isoformat(),
-        "method": "doorstep",
-        "performance": "performed",
-        "applicant_satisfaction": "satisfied",
-        "respondent_satisfaction": "basically_satisfied",
-        "note": "已修复",
-    },
-    "mediation.new_attachment": lambda w, s: {
-        "kind": "photo",
-        "title": "漏水照片",
-        "file": (io.BytesIO(png_bytes()), "leak.png"),
-    },
-    "mediation.archive": lambda w, s: {},
 }
 
 EVERYONE = dict(roles=LOGGED_IN, anonymous=200)
@@ -302,107 +123,14 @@ ACCESS = {
     ),
     "admin.reset_password": same_at_both_stages(None, DATA["admin.reset_password"], ok=302, roles=ADMIN, changes=True),
     "admin.audit": page(roles=ADMIN),
-    "mediation.index": page(roles=STUDIO),
-    # each registers a case in their own community (the outsider in B)
-    "mediation.new_case": same_at_both_stages(
-        page(roles=STUDIO).get, DATA["mediation.new_case"], ok=302, roles=STUDIO, changes=True
-    ),
-    "mediation.studio": same_at_both_stages(
-        page(roles=STUDIO).get, DATA["mediation.studio"], ok=302, roles=STUDIO, changes=True
-    ),
-    "mediation.stats": page(roles=STUDIO),
-    "mediation.oral_agreements": page(roles=STUDIO),
-    "mediation.stats_xlsx": page(roles=STUDIO),
-    # the case belongs to community A: the outsider (a mediator of B) does not learn it exists; a colleague
-    # (another mediator of A, not on the case) sees it with masked numbers
-    "mediation.show": case_page(),
-    # the grid worker who reported the case sees its status, nobody else outside the studio
-    "mediation.status": page(roles=["admin", "mediator", "colleague", "grid_worker"], others=404),
-    # first decisions: any mediator of the studio while the case is registered, then only its own
-    "mediation.accept": case_action(
-        DATA["mediation.accept"],
-        {r: CHANGED for r in FIRST_DECIDERS},
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-    ),
-    "mediation.decline": case_action(
-        DATA["mediation.decline"],
-        {r: CHANGED for r in FIRST_DECIDERS},
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-    ),
-    "mediation.refer": case_action(
-        DATA["mediation.refer"],
-        {r: CHANGED for r in FIRST_DECIDERS},
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-    ),
-    "mediation.withdraw": case_action(
-        DATA["mediation.withdraw"],
-        {r: CHANGED for r in FIRST_DECIDERS},
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-    ),
-    # everything else: the case's own mediators and admins; the state may still refuse it
-    "mediation.rights_notice": case_action(
-        DATA["mediation.rights_notice"],  # only while the case runs
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-        get=False,
-    ),
-    "mediation.print_rights_notice": case_page(),
-    "mediation.extend": case_action(
-        DATA["mediation.extend"],  # only while the case runs
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-    ),
-    "mediation.new_session": case_action(
-        DATA["mediation.new_session"],  # only while the case runs
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-    ),
-    "mediation.show_session": case_page(),
-    "mediation.add_helper": case_action(
-        DATA["mediation.add_helper"], {"admin": CHANGED, "mediator": CHANGED}, {"admin": CHANGED, "mediator": CHANGED}
-    ),
-    "mediation.recusal": case_action(
-        DATA["mediation.recusal"],  # only while the case runs
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-    ),
-    # recorded only after a session; corrected until the follow-up visit
-    "mediation.agreement": case_action(
-        DATA["mediation.agreement"],
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-        {"admin": CHANGED, "mediator": CHANGED},
-    ),
-    "mediation.print_agreement": case_page(),
-    "mediation.agreement_pdf": case_page(),
-    # without an agreement there is nothing to confirm (403 before the form)
-    "mediation.confirmation": case_action(
-        DATA["mediation.confirmation"], {"admin": 403, "mediator": 403}, {"admin": CHANGED, "mediator": CHANGED}
-    ),
-    "mediation.end": case_action(
-        DATA["mediation.end"],  # only while the case is in mediation
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-        {"admin": REFUSED_BY_STATE, "mediator": REFUSED_BY_STATE},
-    ),
-    # a registered case has no visit to record (404)
-    "mediation.follow_up": case_action(
-        DATA["mediation.follow_up"], {"admin": 404, "mediator": 404}, {"admin": CHANGED, "mediator": CHANGED}
-    ),
-    "mediation.new_attachment": case_action(
-        DATA["mediation.new_attachment"],
-        {"admin": CHANGED, "mediator": CHANGED},
-        {"admin": CHANGED, "mediator": CHANGED},
-    ),
-    "mediation.attachment": case_page(),
-    # refused with a message on the case page: not decided yet, no follow-up yet
-    "mediation.archive": case_action(
-        DATA["mediation.archive"],
-        {"admin": (302, False), "mediator": (302, False)},
-        {"admin": (302, False), "mediator": (302, False)},
-        get=False,
-    ),
-    "grid.index": page(roles=["admin", "grid_worker", "handler", "outsider"]),
-    "volunteers.index": page(roles=["admin", "coordinator", "volunteer"]),
 }
+
+# each feature brings its own rows (tests/<feature>/access.py), as it brings its pages (app.core.registry)
+FEATURES = ("mediation", "grid", "volunteers")
+for _feature in FEATURES:
+    _module = importlib.import_module(f"tests.{_feature}.access")
+    DATA.update(getattr(_module, "DATA", {}))
+    ACCESS.update(_module.ROWS)
 
 PAIRS = [
     pytest.param(endpoint, role, id=f"{endpoint}-{role}") for endpoint, row in ACCESS.items() if row for role in ROLES

@@ -50,7 +50,7 @@ def phone_key(phone):
 
 
 def address_key(address):
-    return f"ip:{address or 'unknown'}"
+    return f"ip:{address or 'unknown'}"[:64]
 
 
 def limits():
@@ -95,10 +95,10 @@ def begin_login(phone, address):
 
 
 def _serialise(conn, keys, since, postgresql):
-    """Attempts on the same keys take turns from here to the commit, so that each one counts the others:
-    on PostgreSQL with a lock per key (taken in one order, so two attempts never wait for each other), on
-    SQLite with the database's write lock, which the transaction's first write takes (the rows old enough to
-    be forgotten are deleted here; PostgreSQL deletes them after the commit, see _forget)."""
+    """Attempts on the same keys take turns from here to the commit, so that each one counts the others: on
+    PostgreSQL with a lock per key (taken in one order, so that two attempts never wait for each other in a
+    circle), on SQLite with the database's write lock, which the transaction's first write takes (the rows old
+    enough to be forgotten are deleted here; PostgreSQL deletes them after the commit, see _forget)."""
     if postgresql:
         for key in sorted(keys):
             conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))

@@ -68,3 +68,21 @@ def test_no_mediation_template_compares_a_status_or_kind_with_a_string():
         if pattern.search(line) or re.search(r"allows\(\s*['\"]", line)
     ]
     assert offenders == []
+
+
+def test_opening_the_studio_settings_writes_nothing(app, client, login_as, world):
+    from sqlalchemy import func, select
+
+    from app.core.models import AuditEntry
+    from app.mediation.models import Studio
+
+    login_as("mediator")
+    with app.app_context():
+        before = (
+            db.session.scalar(select(func.count(Studio.id))),
+            db.session.scalar(select(func.count(AuditEntry.id))),
+        )
+    assert client.get("/mediation/studio").status_code == 200  # a studio not saved yet shows its defaults
+    with app.app_context():
+        after = (db.session.scalar(select(func.count(Studio.id))), db.session.scalar(select(func.count(AuditEntry.id))))
+    assert before == after == (0, 0)
