@@ -432,7 +432,9 @@ def test_confidentiality(app, client, login_as, world):
     # every full view is in the audit log
     with app.app_context():
         views = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "mediation.case_viewed", AuditEntry.target_id == case_id)
+            select(AuditEntry)
+            .where(AuditEntry.action == "mediation.case_viewed", AuditEntry.target_id == case_id)
+            .order_by(AuditEntry.id)
         ).all()
         assert [(v.actor_id, v.data["private"]) for v in views] == [(other_id, False), (world.users["mediator"], True)]
     # the grid worker who reported it sees the status only, and was told of the acceptance
