@@ -212,8 +212,13 @@ def new_case():
         reporter = db.session.get(User, form.reported_by_id.data) if form.reported_by_id.data else None
         return ops.register_case(current_user, community, data, parties, referred_by=reporter)
 
+    # a double tap, or a retry on a bad network, registers the case once (the form's one-time key)
     done = form_action(
-        form, register, success=lambda case: _("Case %(number)s registered.", number=case.number), next_url=case_url
+        form,
+        register,
+        success=lambda case: _("Case %(number)s registered.", number=case.number),
+        next_url=case_url,
+        once=True,
     )
     if done:
         return done

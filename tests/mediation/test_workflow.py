@@ -916,3 +916,25 @@ def test_a_confirmation_form_without_its_version_is_refused(app, client, login_a
     post_ok(client, f"/mediation/cases/{case_id}/confirmation", dict(data, version=version))
     with app.app_context():
         assert db.session.get(Case, case_id).agreement.confirmation_court == "清溪县人民法院"
+
+
+def test_an_intake_sent_twice_registers_one_case(app, client, login_as, world):
+    """A double tap, or a phone retrying on a bad network: the same form (its one-time key) creates one case,
+    and the repeat is sent to that case."""
+    login_as("mediator")
+    page = client.get("/mediation/cases/new").get_data(as_text=True)
+    key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    data = dict(intake_data(world), submission_key=key)
+    first = client.post("/mediation/cases/new", data=data)
+    second = client.post("/mediation/cases/new", data=data)
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Case.id))) == 1
+    # a new form is a new case
+    page = client.get("/mediation/cases/new").get_data(as_text=True)
+    other = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    assert other != key
+    assert client.post("/mediation/cases/new", data=dict(data, submission_key=other)).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Case.id))) == 2
