@@ -92,6 +92,7 @@ def new_unit(parent_id):
         lambda: operations.create_unit(current_user, parent, form.kind.data, form.name.data, form.code.data),
         success=lambda added: _("%(name)s has been added.", name=added.name),
         next_url=url_for(".units"),
+        once=True,
     )
     return done or render_template("admin/unit_form.html", form=form, parent=parent, unit=None)
 
@@ -136,6 +137,7 @@ def new_building(grid_id=None, building_id=None):
         lambda: operations.save_building(current_user, grid, form.data, building),
         success=lambda saved: _("Building %(name)s has been saved.", name=saved.name),
         next_url=url_for(".buildings", grid_id=grid.id),
+        once=building is None,
     )
     return done or render_template("admin/building_form.html", form=form, grid=grid, building=building)
 
@@ -169,6 +171,7 @@ def new_handling_unit(handling_unit_id=None):
         save,
         success=lambda saved: _("%(name)s has been saved.", name=saved.name),
         next_url=url_for(".handling_units"),
+        once=unit is None,
     )
     return done or render_template("admin/handling_unit_form.html", form=form, unit=unit)
 
@@ -245,6 +248,7 @@ def new_user():
         ),
         success=lambda user: _("%(name)s can now log in with %(phone)s.", name=user.name, phone=user.phone),
         next_url=url_for(".users"),
+        once=True,
     )
     return done or render_template("admin/user_form.html", form=form, user=None)
 

@@ -81,9 +81,10 @@ def case_url(case):
     return url_for("mediation.show", case_id=case.id)
 
 
-def run(form, case, operation, message, record=None):
-    """form_action for the case's pages: after a success the user goes back to the case."""
-    return form_action(form, operation, success=message, next_url=case_url(case), record=record)
+def run(form, case, operation, message, record=None, once=False):
+    """form_action for the case's pages: after a success the user goes back to the case. ``once=True`` for
+    forms that add a record (their template sends a submission_key)."""
+    return form_action(form, operation, success=message, next_url=case_url(case), record=record, once=once)
 
 
 def action_page(case, form, title, fields, submit, note=None, status=200):
@@ -405,7 +406,11 @@ def new_session(case_id):
         form.recorder.data = current_user.name
         form.place.data = case.studio.name
     done = run(
-        form, case, lambda: ops.record_session(current_user, case, dict(form.data)), _("The session record is saved.")
+        form,
+        case,
+        lambda: ops.record_session(current_user, case, dict(form.data)),
+        _("The session record is saved."),
+        once=True,
     )
     if done:
         return done
@@ -439,7 +444,7 @@ def add_helper(case_id):
         user = db.session.get(User, form.user_id.data) if form.user_id.data else None
         ops.add_helper(current_user, case, form.kind.data, user, form.name.data, form.organisation.data)
 
-    done = run(form, case, operation, _("The person was added to the case."))
+    done = run(form, case, operation, _("The person was added to the case."), once=True)
     return done or action_page(
         case, form, _("Add a co-mediator or specialist"), ["kind", "user_id", "name", "organisation"], _("Add")
     )
@@ -631,6 +636,7 @@ def new_attachment(case_id):
         case,
         lambda: ops.add_attachment(current_user, case, form.kind.data, form.file.data, form.title.data),
         _("The file is attached."),
+        once=True,
     )
     return done or action_page(case, form, _("Attach a file"), ["kind", "title", "file"], _("Upload"))
 
