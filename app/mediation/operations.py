@@ -482,6 +482,17 @@ def record_recusal(actor, case, mediator, replacement, requested_by, reason):
 
 # what every agreement states, written or oral (the note of an oral one records the rest)
 AGREEMENT_REQUIRED = ("facts", "issues", "terms")
+# what a written agreement or an oral-agreement entry records, and what a correction may change
+AGREEMENT_FIELDS = (
+    "facts",
+    "issues",
+    "responsibilities",
+    "terms",
+    "performance_method",
+    "performance_place",
+    "performance_deadline",
+    "oral_note",
+)
 
 
 def record_agreement(actor, case, data):
@@ -504,16 +515,7 @@ def record_agreement(actor, case, data):
         raise DomainError(
             _("The performance deadline cannot be before the agreement date."), field="performance_deadline"
         )
-    fields = (
-        "facts",
-        "issues",
-        "responsibilities",
-        "terms",
-        "performance_method",
-        "performance_place",
-        "performance_deadline",
-        "oral_note",
-    )
+    fields = AGREEMENT_FIELDS
     agreement = Agreement(
         case=case,
         form=form,
@@ -542,16 +544,7 @@ def update_agreement(actor, agreement, data):
     check_version(agreement, data.get("version", UNCHECKED))
     if case.status != CaseStatus.agreement_reached:
         raise InvalidTransition(_("The agreement can be corrected only until the follow-up visit."))
-    for key in (
-        "facts",
-        "issues",
-        "responsibilities",
-        "terms",
-        "performance_method",
-        "performance_place",
-        "performance_deadline",
-        "oral_note",
-    ):
+    for key in AGREEMENT_FIELDS:
         setattr(agreement, key, data.get(key) or None)
     for key in AGREEMENT_REQUIRED:
         if not getattr(agreement, key):
