@@ -86,9 +86,7 @@ def _clean_database(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        empty_tables()
         limiter.reset()
 
 
@@ -278,6 +276,24 @@ def database_rows():
             table.name: conn.execute(select(table).order_by(*table.primary_key.columns)).all()
             for table in db.metadata.sorted_tables
         }
+
+
+def empty_tables():
+    """Delete every row of every table (inside an app context)."""
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def put_back(rows):
+    """Empty every table and insert ``rows`` (a database_rows()) again, with their ids: a world built once
+    through the real operations, restored before each test in a few milliseconds."""
+    db.session.remove()
+    empty_tables()
+    with db.engine.begin() as conn:
+        for table in db.metadata.sorted_tables:
+            if rows[table.name]:
+                conn.execute(table.insert(), [row._asdict() for row in rows[table.name]])
 
 
 def changed_tables(before, after):

@@ -385,22 +385,6 @@ def build_scene(app, password_hash):
     return scene
 
 
-def empty_tables():
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-
-
-def put_back(rows):
-    """Empty every table and insert ``rows`` (conftest's database_rows()) again, with their ids."""
-    db.session.remove()
-    empty_tables()
-    with db.engine.begin() as conn:
-        for table in db.metadata.sorted_tables:
-            if rows[table.name]:
-                conn.execute(table.insert(), [row._asdict() for row in rows[table.name]])
-
-
 def first(preferred, ids):
     """``ids`` with ``preferred`` first (what sample_args takes: a record the forms of the scene may edit)."""
     return [preferred] + [i for i in ids if i != preferred]

@@ -35,7 +35,7 @@ from tests.access_support import (
     same_at_both_stages,
     user_form,
 )
-from tests.conftest import PASSWORD, ROLES, build_world, changed_tables, database_rows
+from tests.conftest import PASSWORD, ROLES, build_world, changed_tables, database_rows, empty_tables, put_back
 from tests.mediation.factories import make_case
 
 DATA = {
@@ -158,22 +158,6 @@ def test_every_route_is_in_the_table(app):
 
 
 # --- the world, built once and put back before each test ---------------------------------------------
-
-
-def empty_tables():
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-
-
-def put_back(rows):
-    """Empty every table and insert the saved rows again, with their ids."""
-    db.session.remove()
-    empty_tables()
-    with db.engine.begin() as conn:
-        for table in db.metadata.sorted_tables:
-            if rows[table.name]:
-                conn.execute(table.insert(), [row._asdict() for row in rows[table.name]])
 
 
 def build(app, password_hash):

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db
-from tests.conftest import ROLES, database_rows
+from tests.conftest import ROLES, database_rows, empty_tables, put_back
 from tests.properties_support import (
     ID_ARGUMENTS,
     as_request_data,
@@ -39,13 +39,11 @@ from tests.properties_support import (
     build_scene,
     case_ids,
     edge_argument_sets,
-    empty_tables,
     form_data,
     forms_posting_to,
     merged,
     page_forms,
     post_endpoint,
-    put_back,
     query_strings,
     read_every_row,
     sample_args,

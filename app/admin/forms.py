@@ -1,8 +1,17 @@
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import PASSWORD_MAX, LinliForm, MobileNumber, PasswordStrength, PhoneField, TelephoneField, choices
+from app.core.forms import (
+    PASSWORD_MAX,
+    LinliForm,
+    MobileNumber,
+    NewPasswordForm,
+    PasswordStrength,
+    PhoneField,
+    TelephoneField,
+    choices,
+)
 from app.core.i18n import lazy_gettext as _l
 from app.core.models import HandlingUnitKind
 from app.core.roles import Role
@@ -68,20 +77,8 @@ class NewUserForm(UserForm):
     )
 
 
-class ResetPasswordForm(LinliForm):
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Enter a new password.")), Length(max=PASSWORD_MAX), PasswordStrength()],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            DataRequired(_l("Repeat the new password.")),
-            EqualTo("new_password", _l("The two passwords do not match.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+class ResetPasswordForm(NewPasswordForm):
+    """An administrator sets a new password for a user."""
 
 
 class AuditFilterForm(LinliForm):

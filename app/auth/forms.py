@@ -1,7 +1,7 @@
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Length
 
-from app.core.forms import PASSWORD_MAX, LinliForm, MobileNumber, PasswordStrength, PhoneField, choices
+from app.core.forms import PASSWORD_MAX, LinliForm, MobileNumber, NewPasswordForm, PhoneField, choices
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.i18n import lazy_gettext as _l
 
@@ -22,22 +22,9 @@ class AccountForm(LinliForm):
     locale = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
 
 
-class PasswordChangeForm(LinliForm):
+class PasswordChangeForm(NewPasswordForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password."))],
         render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Enter a new password.")), Length(max=PASSWORD_MAX), PasswordStrength()],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            DataRequired(_l("Repeat the new password.")),
-            EqualTo("new_password", _l("The two passwords do not match.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
     )

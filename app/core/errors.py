@@ -40,9 +40,6 @@ MESSAGES = {
         _l("An unexpected error happened on our side. It has been logged; please try again later."),
     ),
 }
-LOGIN_THROTTLED = _l(
-    "Too many failed logins for this number. For your safety, please wait one minute before trying again."
-)
 CSRF_MESSAGE = _l("The form had expired or did not come from this site. Please go back, reload the page and try again.")
 REQUEST_ID_HEADER = "X-Request-Id"
 DETAIL = re.compile(r"\n(?:DETAIL|HINT|CONTEXT):")
@@ -79,8 +76,8 @@ def handle_http_exception(error):
     code = error.code or 500
     if code not in MESSAGES:
         return error
-    detail = LOGIN_THROTTLED if code == 429 and request.endpoint == "auth.login" else None
-    response = make_response(render_error(code, detail))
+    # (the login form answers its own 429 with the form and the wait: app.auth.views)
+    response = make_response(render_error(code))
     if code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     if code == 429:

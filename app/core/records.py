@@ -53,8 +53,13 @@ def render(message, params):
         return ""
     try:
         return gettext(message, **values)
-    except (KeyError, ValueError, TypeError):  # a message whose placeholders changed: it still reads, untranslated
-        return message
+    except (KeyError, ValueError, TypeError):
+        # the translation's placeholders no longer match what was stored: the English source, filled in if it
+        # still can be, else as it is (an entry always reads, never breaks the page that lists it)
+        try:
+            return message % values
+        except (KeyError, ValueError, TypeError):
+            return message
 
 
 def _shown(value):
