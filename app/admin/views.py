@@ -4,8 +4,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import String, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.admin.forms import (
     AuditFilterForm,
@@ -299,63 +299,6 @@ def reset_password(user_id):
 # --- audit log -------------------------------------------------------------------------------
 
 
-def audit_scope(user):
-    """The audit entries ``user`` (an admin) may read, as a condition on AuditEntry (joined to its actor):
-
-    - entries by a user in the admin's scope (their unit and everything under it);
-    - entries without an actor (the command line, demo data, the system) about a record in the admin's
-      scope: a user, an org unit, a building, a handling unit, a case, a studio ... whose unit (its own id
-      for an org unit, ``org_unit_id`` or a building's ``grid_id`` otherwise) lies in the scope;
-    - failed logins, which have neither actor nor target: only when their masked mobile number is that of
-      a user in the scope (the number is masked, so it may also be another number with the same first
-      three and last four digits);
-    - every other entry without an actor only for admins at the top of the tree, who see everything.
-    """
-    in_scope = queries.visible_unit_ids(user)
-    by_someone_in_scope = AuditEntry.actor_id.isnot(None) & User.org_unit_id.in_(in_scope)
-    if user.org_unit.parent_id is None:
-        return or_(AuditEntry.actor_id.is_(None), by_someone_in_scope)
-    # each subquery reads its own copy of the table (the page's query joins the actor from "users" already)
-    about_records_in_scope = [
-        (AuditEntry.target_type == name)
-        & AuditEntry.target_id.in_(select(table.c.id).where(table.c[unit_column].in_(in_scope)))
-        for name, table, unit_column in _audit_target_units()
-    ]
-    person = aliased(User)
-    # what app.core.operations.mask_phone writes, in SQL
-    masked = (
-        func.substr(person.phone, 1, 3, type_=String)
-        + "****"
-        + func.substr(person.phone, func.length(person.phone) - 3, 4, type_=String)
-    )
-    failed_login_of_someone_in_scope = (AuditEntry.action == "user.login_failed") & (
-        select(person.id)
-        .where(person.org_unit_id.in_(in_scope), masked == AuditEntry.params["phone"].as_string())
-        .exists()
-    )
-    return or_(
-        by_someone_in_scope,
-        AuditEntry.actor_id.is_(None) & or_(*about_records_in_scope, failed_login_of_someone_in_scope),
-    )
-
-
-def _audit_target_units():
-    """(table name, an alias of the table, the name of its column naming an org unit) of every kind of record
-    audit entries are about whose rows belong to an org unit: the unit itself (``id``), its ``org_unit_id``,
-    or a building's ``grid_id``."""
-    found = []
-    for name in registry.audit_targets():
-        table = db.metadata.tables.get(name)
-        if table is None or "id" not in table.c:
-            continue
-        column = next((c for c in ("org_unit_id", "grid_id") if c in table.c), None)
-        if name == OrgUnit.__tablename__:
-            column = "id"
-        if column is not None:
-            found.append((name, table.alias(), column))
-    return found
-
-
 def day_start(day, tz, days_later=0):
     """The moment ``day`` (plus ``days_later``) begins in ``tz``, in UTC; None at the ends of the calendar,
     where no stored moment lies beyond it (a bound there excludes nothing)."""
@@ -375,7 +318,7 @@ def audit():
         select(AuditEntry)
         .outerjoin(AuditEntry.actor)
         .options(contains_eager(AuditEntry.actor))
-        .where(audit_scope(current_user))
+        .where(queries.audit_scope(current_user))
         .order_by(AuditEntry.id.desc())
     )
     if form.validate():
