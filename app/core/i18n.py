@@ -10,6 +10,7 @@ costs more than rendering it). ``force_locale`` must be this module's, so that i
 
 from contextlib import contextmanager
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from babel import Locale
 from flask import current_app, g, has_app_context, has_request_context, request, session
@@ -17,6 +18,8 @@ from flask_babel import force_locale as babel_force_locale
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 
 def translations():
@@ -30,7 +33,7 @@ def translations():
 
 
 def gettext(string, **variables):
-    text = translations().ugettext(string)
+    text = _lookup(string)
     return text % variables if variables else text
 
 
@@ -50,18 +53,67 @@ def force_locale(locale):
         with babel_force_locale(locale):
             yield
         return
-    saved = g.pop("_linli_translations", None)
+    names = ("_linli_translations", "_linli_texts", "_linli_markup")
+    saved = {name: g.pop(name) for name in names if name in g}
     try:
         with babel_force_locale(locale):
             yield
     finally:
-        g.pop("_linli_translations", None)
-        if saved is not None:
-            g._linli_translations = saved
+        for name in names:
+            g.pop(name, None)
+        for name, value in saved.items():
+            setattr(g, name, value)
+
+
+# A page asks for a hundred strings, and each enum title is a lazy string translated again wherever it is
+# shown. The translation of every string without parameters is kept per process and catalog (a catalog never
+# changes while the process runs): a dict lookup instead of the catalog's gettext. In templates, Jinja's own
+# "newstyle" gettext costs three context.call() per string (the _ alias, the wrapper, the function);
+# template_gettext does the same (the translation is Markup under autoescape and is always %-formatted, so "%%"
+# is a literal percent sign, as with newstyle) with one. Together they took ~1.5 ms off the case page.
+_TEXTS = WeakKeyDictionary()  # catalog -> {msgid: translation}
+_MARKUP = WeakKeyDictionary()  # catalog -> {msgid: translation as Markup}
+
+
+def _lookup(string):
+    if not has_app_context():
+        return get_translations().ugettext(string)
+    texts = g.get("_linli_texts")
+    if texts is None:
+        texts = g._linli_texts = _TEXTS.setdefault(translations(), {})
+    text = texts.get(string)
+    if text is None:
+        text = texts[string] = translations().ugettext(string)
+    return text
+
+
+def _lookup_markup(string):
+    markup = g.get("_linli_markup")
+    if markup is None:
+        markup = g._linli_markup = _MARKUP.setdefault(translations(), {})
+    text = markup.get(string)
+    if text is None:
+        text = markup[string] = Markup(translations().ugettext(string))  # noqa: S704 (our own catalog)
+    return text
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string, **variables):
+    if not eval_ctx.autoescape:
+        return translations().ugettext(string) % variables
+    return _lookup_markup(string) % variables
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular, plural, num, **variables):
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 (our own catalog)
 
 
 def install_jinja_gettext(app):
-    """Templates' _(), gettext() and ngettext() through the catalog kept for the request."""
+    """Templates' _(), gettext() and ngettext() through the catalog kept for the request (pgettext and
+    npgettext as Jinja's newstyle ones)."""
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
@@ -69,6 +121,7 @@ def install_jinja_gettext(app):
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
 
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}

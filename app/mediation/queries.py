@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -15,7 +15,7 @@ from app.core.i18n import gettext as _
 from app.core.models import COMMUNITY_KINDS, OrgUnit, UnitKind, User, UserRole
 from app.core.pagination import Page
 from app.core.permissions import has_role, is_authenticated
-from app.core.queries import prefix_match
+from app.core.queries import prefix_binds, prefix_match, prefix_match_bound, rows
 from app.core.roles import Role
 from app.core.types import local_today
 from app.extensions import db
@@ -148,54 +148,68 @@ LIST_COLUMNS = (
 )
 
 
-def list_items(query, limit, offset=0):
-    """Run a select() of LIST_COLUMNS (see case_list_query) and return (items, more): at most ``limit``
-    CaseListItem with their parties, and whether there were more rows. Two queries."""
-    query = query.outerjoin(User, User.id == Case.presiding_mediator_id)
-    rows = db.session.execute(query.limit(limit + 1).offset(offset)).all()
-    items = [CaseListItem(*row, []) for row in rows[:limit]]
+def add_parties(items):
+    """Fill in the parties of CaseListItems, by one query."""
     by_id = {item.id: item for item in items}
     if by_id:
-        parties = db.session.execute(
-            select(Party.case_id, Party.name, Party.phone, Party.role)
-            .where(Party.case_id.in_(list(by_id)))
-            .order_by(Party.case_id, Party.position, Party.id)
-        )
-        for case_id, name, phone, role in parties:
+        for case_id, name, phone, role in rows(_parties_statement(), {"case_ids": list(by_id)}):
             by_id[case_id].parties.append(PartyListItem(name, mask(phone, 3, 4), role))
-    return items, len(rows) > limit
 
 
-def related_cases(case=None, names=(), phones=(), addresses=(), scope_ids=None, limit=20):
-    """Earlier cases that name one of these parties (by name or phone) or this address, as CaseListItem."""
+@cache
+def _parties_statement():
+    return (
+        select(Party.case_id, Party.name, Party.phone, Party.role)
+        .where(Party.case_id.in_(bindparam("case_ids", expanding=True)))
+        .order_by(Party.case_id, Party.position, Party.id)
+    )
+
+
+def related_cases(case=None, names=(), phones=(), addresses=(), user=None, limit=20):
+    """Earlier cases that name one of these parties (by name or phone) or this address, as CaseListItem,
+    newest first; only those ``user`` may see, when given."""
     if case is not None:
         names = [p.name for p in case.parties]
         phones = [p.phone for p in case.parties if p.phone]
         addresses = [a for a in [case.address] + [p.address for p in case.parties] if a]
-    names = {n.strip() for n in names if n and n.strip()}
-    phones = {p for p in phones if p}
-    addresses = {a.strip() for a in addresses if a and len(a.strip()) >= 4}
-    conditions = []
-    if names:
-        conditions.append(Party.name.in_(names))
-    if phones:
-        conditions.append(Party.phone.in_(phones))
-    if addresses:
-        conditions.append(Party.address.in_(addresses))
-    if not conditions and not addresses:
+    params = {
+        "names": sorted({n.strip() for n in names if n and n.strip()}),
+        "phones": sorted({p for p in phones if p}),
+        "addresses": sorted({a.strip() for a in addresses if a and len(a.strip()) >= 4}),
+        "case_id": case.id if case is not None else 0,
+        "limit": limit + 1,
+    }
+    if not (params["names"] or params["phones"] or params["addresses"]):
         return []
-    party_cases = select(Party.case_id).where(or_(*conditions)) if conditions else None
-    where = []
-    if party_cases is not None:
-        where.append(Case.id.in_(party_cases))
-    if addresses:
-        where.append(Case.address.in_(addresses))
-    query = select(*LIST_COLUMNS).where(or_(*where)).order_by(Case.id.desc())
-    if case is not None:
-        query = query.where(Case.id != case.id)
-    if scope_ids is not None:
-        query = query.where(Case.org_unit_id.in_(scope_ids))
-    return list_items(query, limit)[0]
+    params["case_addresses"] = params["addresses"]
+    if user is not None:
+        params.update(prefix_binds("scope", studio_unit(user).path))
+    found = rows(_related_statement(db.engine.dialect.name, user is not None), params)
+    items = [CaseListItem(*row, []) for row in found[:limit]]
+    add_parties(items)
+    return items
+
+
+@lru_cache(maxsize=4)
+def _related_statement(dialect, scoped):
+    # One index lookup per kind of match, put together by UNION: with OR between them, PostgreSQL walked
+    # the cases' primary key backwards (~47,000 rows, ~40 ms at 100,000 cases) instead.
+    matches = union(
+        select(Party.case_id).where(Party.name.in_(bindparam("names", expanding=True))),
+        select(Party.case_id).where(Party.phone.in_(bindparam("phones", expanding=True))),
+        select(Party.case_id).where(Party.address.in_(bindparam("addresses", expanding=True))),
+        select(Case.id).where(Case.address.in_(bindparam("case_addresses", expanding=True))),
+    )
+    query = (
+        select(*LIST_COLUMNS)
+        .outerjoin(User, User.id == Case.presiding_mediator_id)
+        .where(Case.id.in_(matches), Case.id != bindparam("case_id"))
+        .order_by(Case.id.desc())
+        .limit(bindparam("limit"))
+    )
+    if scoped:
+        query = query.where(Case.org_unit_id.in_(select(OrgUnit.id).where(prefix_match_bound(OrgUnit.path, "scope"))))
+    return query
 
 
 def conflict_warnings(case, mediator):
@@ -225,37 +239,62 @@ def conflict_warnings(case, mediator):
     return warnings
 
 
-def case_list_query(user, filters, today, columns=(Case,)):
-    """The cases ``user`` may see, filtered (status, category, mediator, grid, overdue) and searched (``q``:
-    a case number, a party's name or mobile number, an address, each from its beginning), newest first."""
-    query = scope_cases(select(*columns), user)
-    if filters.get("community"):
-        query = query.where(Case.org_unit_id == filters["community"])
-    if filters.get("status"):
-        query = query.where(Case.status == filters["status"])
-    if filters.get("category"):
-        query = query.where(Case.category == filters["category"])
-    if filters.get("mediator"):
-        query = query.where(Case.presiding_mediator_id == filters["mediator"])
-    if filters.get("grid"):
-        query = query.where(Case.grid_id == filters["grid"])
-    if filters.get("overdue"):
-        query = query.where(Case.status.in_(RUNNING_STATUSES), Case.due_on <= today + timedelta(days=DUE_SOON_DAYS))
-    q = (filters.get("q") or "").strip()
-    if q:
-        # a correlated EXISTS: walking cases newest first, the search stops at the first page of matches
-        party_matches = select(Party.id).where(
-            Party.case_id == Case.id,
-            or_(prefix_match(Party.name, q), prefix_match(Party.phone, q), prefix_match(Party.address, q)),
-        )
-        query = query.where(or_(prefix_match(Case.number, q), prefix_match(Case.address, q), party_matches.exists()))
-    return query.order_by(Case.id.desc())
+LIST_FILTERS = ("community", "status", "category", "mediator", "grid", "overdue", "q")
 
 
 def case_list_page(user, filters, today, page, per_page):
-    """A page of the case list (two queries, whatever the page shows)."""
-    items, more = list_items(case_list_query(user, filters, today, LIST_COLUMNS), per_page, (page - 1) * per_page)
-    return Page(items, page, per_page, more)
+    """A page of the case list: the cases ``user`` may see, filtered (community, status, category, mediator,
+    grid, overdue) and searched (``q``: a case number, a party's name or mobile number, an address, each from
+    its beginning), newest first. Two queries, whatever the page shows."""
+    q = (filters.get("q") or "").strip()
+    used = tuple(name for name in LIST_FILTERS if (q if name == "q" else filters.get(name)))
+    params = {name: filters[name] for name in used if name not in ("q", "overdue")}
+    params.update(prefix_binds("scope", studio_unit(user).path), limit=per_page + 1, offset=(page - 1) * per_page)
+    if q:
+        params.update(prefix_binds("q", q))
+    if "overdue" in used:
+        params["due_by"] = today + timedelta(days=DUE_SOON_DAYS)
+    found = rows(_case_list_statement(db.engine.dialect.name, used), params)
+    items = [CaseListItem(*row, []) for row in found[:per_page]]
+    add_parties(items)
+    return Page(items, page, per_page, len(found) > per_page)
+
+
+@lru_cache(maxsize=128)
+def _case_list_statement(dialect, used):
+    """The case list's statement for one combination of filters (``used``, names of LIST_FILTERS), built
+    once per process: their values, the user's scope and the page are bound when it runs (case_list_page)."""
+    conditions = {
+        "community": lambda: Case.org_unit_id == bindparam("community"),
+        "status": lambda: Case.status == bindparam("status"),
+        "category": lambda: Case.category == bindparam("category"),
+        "mediator": lambda: Case.presiding_mediator_id == bindparam("mediator"),
+        "grid": lambda: Case.grid_id == bindparam("grid"),
+        "overdue": lambda: Case.status.in_(RUNNING_STATUSES) & (Case.due_on <= bindparam("due_by")),
+        "q": _search_condition,
+    }
+    scope = select(OrgUnit.id).where(prefix_match_bound(OrgUnit.path, "scope"))
+    return (
+        select(*LIST_COLUMNS)
+        .outerjoin(User, User.id == Case.presiding_mediator_id)
+        .where(Case.org_unit_id.in_(scope), *(conditions[name]() for name in used))
+        .order_by(Case.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def _search_condition():
+    # a correlated EXISTS: walking cases newest first, the search stops at the first page of matches
+    party_matches = select(Party.id).where(
+        Party.case_id == Case.id,
+        or_(
+            prefix_match_bound(Party.name, "q"),
+            prefix_match_bound(Party.phone, "q"),
+            prefix_match_bound(Party.address, "q"),
+        ),
+    )
+    return or_(prefix_match_bound(Case.number, "q"), prefix_match_bound(Case.address, "q"), party_matches.exists())
 
 
 def due_visits(user, today, limit=10, with_parties=False):
@@ -334,9 +373,23 @@ def communities_for(user):
     return communities
 
 
+@cache
+def _communities_statement():
+    return (
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.path)
+        .where(OrgUnit.kind.in_(COMMUNITY_KINDS), prefix_match_bound(OrgUnit.path, "scope"))
+        .order_by(OrgUnit.path)
+    )
+
+
 def list_filter_choices(user, community_id=None):
-    communities = {unit.id: unit for unit in communities_for(user)}
-    pairs = [(unit.id, unit.name) for unit in communities.values()]
+    """The choices of the case list's filters (see ListFilters): the communities of communities_for(), read
+    as rows, and the mediators and grids of the chosen one."""
+    found = rows(_communities_statement(), prefix_binds("scope", studio_unit(user).path))
+    if not found and user.community is not None:
+        found = [(user.community.id, user.community.name, user.community.path)]
+    communities = {unit_id: path for unit_id, _name, path in found}
+    pairs = [(unit_id, name) for unit_id, name, _path in found]
     if len(communities) == 1:
         community_id = next(iter(communities))
     if community_id not in communities:
@@ -347,7 +400,7 @@ def list_filter_choices(user, community_id=None):
         .where(
             User.active.is_(True),
             UserRole.role == "mediator",
-            User.org_unit_id.in_(_mediator_units(communities[community_id].path)),
+            User.org_unit_id.in_(_mediator_units(communities[community_id])),
         )
         .order_by(User.name)
     ).all()

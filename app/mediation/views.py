@@ -16,7 +16,7 @@ from app.core.storage import content_disposition
 from app.core.templating import date_filter
 from app.core.types import local_today
 from app.extensions import db
-from app.mediation import checklist, forms, queries
+from app.mediation import checklist, forms, queries, templating
 from app.mediation import operations as ops
 from app.mediation.models import (
     Agreement,
@@ -30,6 +30,7 @@ from app.mediation.models import (
 )
 
 bp = Blueprint("mediation", __name__)
+templating.register(bp)
 
 staff_required = roles_required(Role.mediator, Role.admin)
 
@@ -176,7 +177,7 @@ def new_case():
             names=[r.form.name.data for r in rows],
             phones=[r.form.phone.data for r in rows],
             addresses=[form.address.data] + [r.form.address.data for r in rows],
-            scope_ids=queries.case_scope_ids(current_user),
+            user=current_user,
         )
         if not related:
             flash(_("No earlier cases name these parties or this address."), "info")
@@ -235,7 +236,7 @@ def new_case():
 @staff_required
 def show(case_id):
     case = load_case(case_id)
-    related = queries.related_cases(case, scope_ids=queries.case_scope_ids(current_user))
+    related = queries.related_cases(case, user=current_user)
     return viewed(
         case,
         lambda: render_template(
