@@ -28,8 +28,12 @@ lint: setup-dev ## ruff: the rules of pyproject.toml and the formatting
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: setup-dev ## benchmarks: pages against the bare floor route, in one run
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
+# `make bench` runs on SQLite; BENCH_DATABASE_URL=postgresql://user@host:port/db runs it on that PostgreSQL server
+# (the bench creates a database of its own there and drops it at the end; the one named is only connected to).
+BENCH_DATABASE_URL ?=
+
+bench: setup-dev ## benchmarks: server CPU per request of every page against its floor, query plans
+	$(BIN)/python -m bench.run $(if $(BENCH_DATABASE_URL),--database-url '$(BENCH_DATABASE_URL)') $(BENCH_ARGS)
 
 setup: $(VENV)/.requirements translations
 

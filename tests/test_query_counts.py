@@ -2,14 +2,22 @@
 (one more query per party, per case, per visit) fails here. When a page really needs one statement more or
 less, change the number and say why."""
 
+import re
+from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import event, select, update
 
-from app.core.models import User
+from app import create_app
+from app.core import operations as core_ops
+from app.core.i18n import lazy_gettext as _l
+from app.core.models import Building, OrgUnit, User
+from app.core.roles import Role
 from app.extensions import db
 from app.mediation import operations as ops
 from app.mediation.models import Case, FollowUp
+from tests.conftest import make_unit, make_user, page_text
 from tests.mediation.factories import case_dates, leak_parties, make_case
 
 # the user (with the unread notifications), the case with its many-to-one rows, its seven collections (parties,
@@ -19,6 +27,26 @@ CASE_PAGE = 12
 # the user, the communities, the community's mediators and grids for the filters, a page of cases and their
 # parties, the mediator's due visits with their cases and those cases' parties
 CASE_LIST = 9
+# the same list as the bench administrator sees it: the user, the communities, a page of cases and their parties,
+# the admin's due visits (none, so not their cases)
+CASE_LIST_ADMIN = 5
+# the benchmark's floors (/_bench/...): the user (with their roles, unit and unread count) ...
+FLOOR_LOGGED_IN = 1
+# ... and the audit entry of the view
+FLOOR_AUDITED = 2
+# the user, and the parents of their unit for the line under the greeting (an admin of a street: the county)
+HOME = 2
+# a mediator's: the user, the due visits and their cases, the cases near the one-month limit, and the parents of
+# their unit (a community: the street, the county)
+HOME_MEDIATOR = 6
+# the user, a page of users, their units, their roles
+ADMIN_USERS = 4
+# the user, a page of entries with their actors
+ADMIN_AUDIT = 2
+# the user, a page of their notifications
+NOTIFICATIONS = 2
+# the user, the units in the admin's scope, the number of buildings per grid
+ADMIN_UNITS = 3
 
 
 def six_parties():
@@ -69,3 +97,221 @@ def test_case_list_statements_do_not_grow_with_the_number_of_cases(app, client, 
     add_cases(app, world, 27)
     many = statements_of(client, count_queries, "/mediation/")
     assert (few, many) == (CASE_LIST, CASE_LIST)
+
+
+def test_case_list_filtered_statements_do_not_grow_with_the_matches(app, client, login_as, world, count_queries):
+    """The benchmark's filtered list (in mediation, a party's name starting with 张): one match, then 13."""
+    url = "/mediation/?status=in_mediation&q=张"
+    login_as("mediator")
+    add_cases(app, world, 3)  # registered, accepted, agreed (with its due visit): not in mediation
+    first = make_case(app, world, upto="session")
+    few = statements_of(client, count_queries, url)
+    matches = [make_case(app, world, upto="session", parties=zhang_parties(i)) for i in range(12)]
+    registered = make_case(app, world, upto="registered", parties=zhang_parties(99))
+    shown = page_text(client.get(url))
+    assert all(number in shown for number in case_numbers(app, [first, *matches]))
+    assert all(f"张{i:02d}" in shown for i in range(12))
+    assert case_numbers(app, [registered])[0] not in shown
+    many = statements_of(client, count_queries, url)
+    assert (few, many) == (CASE_LIST, CASE_LIST)
+
+
+@pytest.mark.parametrize("url", ["/mediation/", "/mediation/?status=in_mediation&q=张"])
+def test_case_lists_of_the_bench_administrator_do_not_grow(app, client, login_as, world, count_queries, url):
+    """The two lists as the benchmark reads them: as an administrator (every community, no due visits)."""
+    login_as("admin")
+    first = make_case(app, world, upto="session")
+    few = statements_of(client, count_queries, url)
+    matches = [make_case(app, world, upto="session", parties=zhang_parties(i)) for i in range(12)]
+    shown = page_text(client.get(url))
+    assert all(number in shown for number in case_numbers(app, [first, *matches]))
+    many = statements_of(client, count_queries, url)
+    assert (few, many) == (CASE_LIST_ADMIN, CASE_LIST_ADMIN)
+
+
+def zhang_parties(i):
+    """The leaking-ceiling case's parties, the applicant renamed 张<i> and the respondent given a sibling."""
+    applicant, respondent = leak_parties()
+    sibling = dict(respondent, role="respondent", name=f"李{i:02d}", phone=f"1370000{i:04d}", id_number=None)
+    return [dict(applicant, name=f"张{i:02d}", phone=f"1360000{i:04d}", id_number=None), respondent, sibling]
+
+
+def case_numbers(app, case_ids):
+    with app.app_context():
+        return [db.session.get(Case, case_id).number for case_id in case_ids]
+
+
+# --- the foundation's pages -------------------------------------------------------------------
+
+
+def add_notifications(app, user_id, count):
+    """``count`` notifications for the user, every other one read."""
+    with app.test_request_context():
+        user = db.session.get(User, user_id)
+        for i in range(count):
+            note = core_ops.notify(user, f"通知第{i:03d}条", f"/admin/users/{user_id}/edit")
+            if i % 2:
+                core_ops.mark_read(note)
+        db.session.commit()
+
+
+def unread_badge(response):
+    found = re.search(r'data-testid="unread-count">(\d+)<', response.get_data(as_text=True))
+    return int(found.group(1)) if found else 0
+
+
+def add_units(app, world, count):
+    """``count`` communities under the world's street, each with two grids of two buildings."""
+    with app.app_context():
+        street = db.session.get(OrgUnit, world.street)
+        for i in range(count):
+            community = make_unit(street, "community", f"新社区{i:02d}", f"N-{i:02d}")
+            for g in range(2):
+                grid = make_unit(community, "grid", f"新社区{i:02d}第{g + 1}网格", f"N-{i:02d}-{g + 1}")
+                db.session.add_all(Building(grid=grid, name=f"{b + 1}幢", households=24) for b in range(2))
+        db.session.commit()
+
+
+USER_ROLES = [[Role.mediator], [Role.grid_worker], [Role.coordinator, Role.volunteer], [Role.admin], [Role.handler]]
+
+
+def add_users(app, password_hash, count):
+    """``count`` users with one or two roles each, spread over the units below the county (the world admin's
+    scope), every fifth deactivated."""
+    with app.app_context():
+        units = db.session.scalars(select(OrgUnit).where(OrgUnit.parent_id.isnot(None)).order_by(OrgUnit.id)).all()
+        for i in range(count):
+            roles, unit = USER_ROLES[i % len(USER_ROLES)], units[i % len(units)]
+            user = make_user(f"1370000{i:04d}", f"新用户{i:02d}", roles, unit, password_hash)
+            user.active = bool(i % 5)
+        db.session.commit()
+
+
+def add_audit_entries(app, world, count):
+    """``count`` entries by every user of the world (and the system), about users and units."""
+    with app.test_request_context():
+        actors = [db.session.get(User, user_id) for user_id in world.users.values()] + [None]
+        targets = [db.session.get(OrgUnit, world.community_a), *actors[:-1]]
+        for i in range(count):
+            target = targets[i % len(targets)]
+            core_ops.log(actors[i % len(actors)], "test.checked", target, _l("Checked %(name)s", name=f"对象{i:03d}"))
+        db.session.commit()
+
+
+def test_home_statements_do_not_grow(app, client, login_as, world, count_queries, password_hash):
+    """The benchmark's home page, an administrator's: a card and the unread count, whatever the tables hold."""
+    login_as("admin")
+    few = statements_of(client, count_queries, "/")
+    add_notifications(app, world.users["admin"], 60)
+    add_users(app, password_hash, 20)
+    add_units(app, world, 5)
+    add_audit_entries(app, world, 30)
+    assert unread_badge(client.get("/")) == 30
+    many = statements_of(client, count_queries, "/")
+    assert (few, many) == (HOME, HOME)
+
+
+def test_mediator_home_statements_do_not_grow_with_the_cases(app, client, login_as, world, count_queries):
+    """The mediator's card lists their due visits and the cases near the one-month limit, each by number."""
+    login_as("mediator")
+    add_cases(app, world, 3)
+    few = statements_of(client, count_queries, "/")
+    add_cases(app, world, 15)
+    with app.app_context():
+        numbers = db.session.scalars(select(Case.number)).all()
+    shown = page_text(client.get("/"))
+    assert sum(number in shown for number in numbers) == 12  # six visits, six cases near the limit
+    many = statements_of(client, count_queries, "/")
+    assert (few, many) == (HOME_MEDIATOR, HOME_MEDIATOR)
+
+
+def test_admin_users_statements_do_not_grow_with_the_users(app, client, login_as, world, count_queries, password_hash):
+    login_as("admin")
+    few = statements_of(client, count_queries, "/admin/users")
+    add_units(app, world, 10)
+    add_users(app, password_hash, 40)  # 48 users (a page holds 50), in 36 units
+    shown = page_text(client.get("/admin/users"))
+    assert all(f"新用户{i:02d}" in shown for i in range(40))
+    many = statements_of(client, count_queries, "/admin/users")
+    assert (few, many) == (ADMIN_USERS, ADMIN_USERS)
+
+
+def test_admin_audit_statements_do_not_grow_with_the_entries(app, client, login_as, world, count_queries):
+    login_as("admin")
+    add_audit_entries(app, world, 2)
+    few = statements_of(client, count_queries, "/admin/audit")
+    add_audit_entries(app, world, 60)
+    shown = page_text(client.get("/admin/audit"))
+    assert all(name in shown for name in ["王调解", "周物业", "刘外来", "吴同事"])  # actors of the last page
+    assert sum(f"对象{i:03d}" in shown for i in range(60)) >= 40
+    many = statements_of(client, count_queries, "/admin/audit")
+    assert (few, many) == (ADMIN_AUDIT, ADMIN_AUDIT)
+
+
+def test_notifications_statements_do_not_grow_with_the_notifications(app, client, login_as, world, count_queries):
+    login_as("admin")
+    add_notifications(app, world.users["admin"], 2)
+    few = statements_of(client, count_queries, "/notifications")
+    add_notifications(app, world.users["admin"], 60)
+    response = client.get("/notifications")
+    assert page_text(response).count("通知第") == 50  # a page
+    assert unread_badge(response) == 31
+    many = statements_of(client, count_queries, "/notifications")
+    assert (few, many) == (NOTIFICATIONS, NOTIFICATIONS)
+
+
+def test_admin_units_statements_do_not_grow_with_the_units(app, client, login_as, world, count_queries):
+    login_as("admin")
+    few = statements_of(client, count_queries, "/admin/units")
+    add_units(app, world, 15)  # 45 more units, 60 more buildings
+    shown = page_text(client.get("/admin/units"))
+    assert all(f"新社区{i:02d}第2网格" in shown for i in range(15))
+    assert shown.count("2栋楼") == 30  # each new grid's buildings, counted
+    many = statements_of(client, count_queries, "/admin/units")
+    assert (few, many) == (ADMIN_UNITS, ADMIN_UNITS)
+
+
+# --- the benchmark's floors -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bench_app(app, app_config):
+    """The app with the benchmark's routes (they exist only with LINLI_BENCH), on the tests' database."""
+    bench = create_app(dict(app_config, LINLI_BENCH=True))
+    yield bench
+    with bench.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def bench_count_queries(bench_app):
+    """count_queries (tests/conftest.py) for the bench app, which has an engine of its own."""
+    with bench_app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counting():
+        statements = []
+
+        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+    return counting
+
+
+def test_bench_floors_do_not_grow(app, bench_app, login_as, world, bench_count_queries):
+    client = bench_app.test_client()
+    login_as("admin", client)
+    few = [statements_of(client, bench_count_queries, url) for url in ("/_bench/floor", "/_bench/audited")]
+    add_notifications(app, world.users["admin"], 60)
+    add_audit_entries(app, world, 60)
+    assert unread_badge(client.get("/_bench/floor")) == 30
+    assert unread_badge(client.get("/_bench/audited")) == 30
+    many = [statements_of(client, bench_count_queries, url) for url in ("/_bench/floor", "/_bench/audited")]
+    assert (few, many) == ([FLOOR_LOGGED_IN, FLOOR_AUDITED], [FLOOR_LOGGED_IN, FLOOR_AUDITED])

@@ -49,10 +49,15 @@ FEATURES = [
     mediation,
 ]
 
+# The tables whose row count grows with the scale: the ``GROWS`` of every feature module. bench.run fails a
+# page whose PostgreSQL plan reads one of them by a sequential scan (bench.run.plans).
+GROWING_TABLES = frozenset().union(*(getattr(feature, "GROWS", ()) for feature in FEATURES))
+
 __all__ = [
     "BENCH_ADMIN_PHONE",
     "BENCH_PASSWORD",
     "FEATURES",
+    "GROWING_TABLES",
     "GenerateError",
     "generate",
     "generators",

@@ -685,3 +685,16 @@ def mediation_cases(conn, scale, ctx):
 
 # In the order they run, after the foundation's (core.GENERATORS).
 GENERATORS = [mediation_studios, mediation_cases]
+
+# The tables filled here whose rows grow with the scale: the cases and their children (not the studios, one per
+# community).
+GROWS = {
+    "mediation_cases",
+    "mediation_parties",
+    "mediation_sessions",
+    "mediation_agreements",
+    "mediation_follow_ups",
+    "mediation_case_helpers",
+    "mediation_attachments",
+    "mediation_case_events",
+}

@@ -1,4 +1,4 @@
-"""The command line of bench.run, and one scale from end to end: generate, serve, log in, measure."""
+"""The command line of bench.run, and one scale from end to end: generate, explain, serve, log in, measure."""
 
 import argparse
 import json
@@ -12,18 +12,19 @@ from pathlib import Path
 import bench.run
 from bench.generate import generate, upgrade_schema
 from bench.run import BenchError, log
-from bench.run.load import Tally, count_only, login, measure, warm_up
-from bench.run.pages import DEFAULT_MIN_RATIO, FLOOR, resolve_paths, select_pages
+from bench.run.cpu import CpuMeter
+from bench.run.load import Session, count_only, floor_row, login, measure
+from bench.run.pages import DEFAULT_MIN_RATIO, FLOOR, floor_of, resolve_path, resolve_paths, select_pages
+from bench.run.plans import explain_pages
 from bench.run.report import check, print_report, write_json
-from bench.run.server import ROOT, Databases, Server
+from bench.run.server import APP_NAME, ROOT, Databases, Server
 
 RESULTS = ROOT / "bench" / "results"
 
 
-def run_scale(scale, workdir, args, pages, databases, counts_only=False):
-    """Generate a database at ``scale`` (or reuse it), serve it and measure (or only count queries)."""
-    scale_dir = Path(workdir) / f"scale-{scale}"
-    scale_dir.mkdir(parents=True, exist_ok=bool(args.reuse))
+def prepare_database(scale, scale_dir, args, databases):
+    """The database of ``scale``, generated (or, with --reuse, the one generated before), with planner
+    statistics. Returns the generator's summary."""
     database_url = databases.url(scale, scale_dir)
     summary_path = scale_dir / "generated.json"
     if args.reuse and summary_path.exists() and databases.exists(scale, scale_dir):
@@ -32,31 +33,81 @@ def run_scale(scale, workdir, args, pages, databases, counts_only=False):
         upgrade_schema(database_url)  # migrations added since it was generated
     else:
         log(f"== scale {scale}: generating {databases.describe(scale, scale_dir)}")
+        if databases.dialect == "sqlite":
+            (scale_dir / "bench.sqlite3").unlink(missing_ok=True)  # left by an interrupted --reuse run
         databases.create(scale, scale_dir)
         summary = generate(database_url, scale)
         summary_path.write_text(json.dumps(summary, default=str))
+    databases.analyze(database_url)
     rows = ", ".join(f"{table} {count}" for table, count in summary["rows"].items())
     log(f"   {rows} in {summary['seconds']:.1f} s")
-    pages = resolve_paths(pages, summary.get("refs", {}))
-    with Server(scale_dir, database_url, args.workers) as server:
+    return summary
+
+
+def explain(database_url, pages, dialect):
+    """The plans of every row's statements (in-process, before gunicorn starts), logged in short."""
+    plans = explain_pages(database_url, pages)
+    statements = sum(len(entries) for entries in plans.values())
+    key = "seq_scans" if dialect == "postgresql" else "scans"
+    scans = sum(len(entry.get(key, ())) for entries in plans.values() for entry in entries)
+    small = sum(len(entry.get("small_seq_scans", ())) for entries in plans.values() for entry in entries)
+    what = "sequential scans" if dialect == "postgresql" else "SQLite scans (notes only)"
+    log(f"   query plans: {statements} statements of {len(plans)} rows explained, {scans} {what} of growing tables")
+    if small:
+        log(f"   ... and {small} sequential scans of growing tables still too small to judge (notes)")
+    return plans
+
+
+def measure_rows(server, cookies, args, pages, refs, backend_pids):
+    """Every row against its floor, then the anonymous floor's own row (from its loads as a floor)."""
+    if backend_pids and not backend_pids():
+        log("   WARNING: no PostgreSQL backend serving gunicorn found on this machine: its CPU is not counted")
+    session = Session(server.port, cookies, args, CpuMeter(server.master_pid, backend_pids))
+    measured = []
+    for page in pages:
+        row = measure(session, page, resolve_path(floor_of(page), refs))
+        measured.append(row)
+        db = f" (db {row['db_cpu_ms']:.2f})" if backend_pids else ""
+        log(
+            f"   {page['name']:<19} {row['cpu_ms']:7.2f} ms/req{db}, {row['floor']} {row['floor_cpu_ms']:.2f}: "
+            f"ratio {row['ratio']:.3f}; {row['rps']:.1f} req/s, {row['queries']} queries, "
+            f"client {row['client_cpu_ms']:.2f} ms/req"
+        )
+    floor = floor_row(session, FLOOR) or count_only(server.port, FLOOR, {})
+    return {"name": FLOOR["name"], **floor}, measured
+
+
+def run_scale(scale, workdir, args, pages, databases, counts_only=False):
+    """Generate a database at ``scale`` (or reuse it), explain its pages' statements, serve it and measure
+    (or only count queries)."""
+    scale_dir = Path(workdir) / f"scale-{scale}"
+    scale_dir.mkdir(parents=True, exist_ok=bool(args.reuse))
+    summary = prepare_database(scale, scale_dir, args, databases)
+    refs = summary.get("refs", {})
+    pages = resolve_paths(pages, refs)
+    plans = {} if counts_only else explain(databases.url(scale, scale_dir), pages, databases.dialect)
+    with (
+        Server(scale_dir, databases.url(scale, scale_dir, APP_NAME), args.workers) as server,
+        databases.backend_pids(scale) as backend_pids,
+    ):
         log(f"   gunicorn --workers {args.workers} on 127.0.0.1:{server.port}")
         cookies = login(server.port)
         if counts_only:
             floor = count_only(server.port, FLOOR, {})
             measured = [count_only(server.port, page, cookies) for page in pages]
         else:
-            warm_up(server.port, FLOOR["path"], {}, args)
-            floor_total = Tally(FLOOR["path"])
-            measured = []
-            for page in pages:
-                row = measure(server.port, page, cookies, args, floor_total)
-                measured.append(row)
-                log(
-                    f"   {page['name']:<19} {row['rps']:8.1f} req/s, floor {row['floor_rps']:8.1f} req/s, "
-                    f"ratio {row['ratio']:.3f}, {row['queries']} queries"
-                )
-            floor = {"name": FLOOR["name"], **floor_total.summary()}
-    return {"scale": scale, "counts_only": counts_only, "generated": summary, "floor": floor, "pages": measured}
+            floor, measured = measure_rows(server, cookies, args, pages, refs, backend_pids)
+    for row in measured:
+        row["plans"] = plans.get(row["name"], [])
+    return {
+        "scale": scale,
+        "database": databases.dialect,
+        "counts_only": counts_only,
+        "rounds": args.rounds,
+        "generated": summary,
+        "floor": floor,
+        "pages": measured,
+    }
 
 
 def parse_args(argv):
@@ -101,9 +152,9 @@ def parse_args(argv):
     parser.add_argument(
         "--database-url",
         metavar="URL",
-        help="serve from this PostgreSQL database instead of SQLite files, e.g. "
-        "postgresql://postgres@127.0.0.1:5432/bench: every scale gets a schema "
-        "bench_scale_<scale> in it, dropped at the end (kept with --keep or --reuse)",
+        help="serve from PostgreSQL instead of SQLite files: the URL of a database on the server, e.g. "
+        "postgresql://postgres@127.0.0.1:5432/postgres, only connected to: every scale gets a database "
+        "linli_bench_<scale> created on that server and dropped at the end (kept with --keep or --reuse)",
     )
     args = parser.parse_args(argv)
 
@@ -157,14 +208,14 @@ def main(argv=None):
         return 2
     finally:
         if args.keep or args.reuse:
-            kept = [workdir] + [f"schema {name}" for name in databases.created]
+            kept = [workdir] + [f"database {name}" for name in databases.created]
             log(f"kept {', '.join(kept)}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
             try:
                 databases.drop_created()
             except BenchError as error:
-                log(f"could not drop the schemas of this run: {error}")
+                log(f"could not drop the databases of this run: {error}")
     failures = check(runs, pages, args.strict)
     print_report(runs, pages, failures)
     write_json(args.output, runs, failures, args, databases.dialect)

@@ -1,9 +1,8 @@
-"""The client side: HTTP clients with their cookies, the login, the closed-loop load, and a page measured
-against the floor in interleaved rounds."""
+"""The client side: the login, the closed-loop load with the server's CPU read around it, and a page measured
+against its floor in interleaved rounds."""
 
-import http.client
 import re
-import statistics
+import resource
 import threading
 import time
 from http.cookies import SimpleCookie
@@ -11,115 +10,128 @@ from urllib.parse import urlencode, urlsplit
 
 from bench.generate import BENCH_ADMIN_PHONE, BENCH_PASSWORD
 from bench.run import BenchError
-from bench.run.pages import FLOOR
+from bench.run.figures import cpu_ratio, rounded, summarise
+from bench.run.rawhttp import Connection, HttpError, build_request
 
+HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 30  # seconds for one HTTP request
 
 
 # --- HTTP ------------------------------------------------------------------------------------
 
 
-class Client:
-    """One keep-alive connection (http.client reopens it when the server closes it) and its cookies."""
+def get_request(port, path, cookies=None):
+    """The prebuilt bytes of GET ``path`` with the ``cookies`` ({name: value}) of a session."""
+    headers = [("Cookie", cookie_header(cookies))] if cookies else []
+    return build_request("GET", path, f"{HOST}:{port}", headers)
 
-    def __init__(self, port, cookies=None):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-        self.cookies = dict(cookies or {})
 
-    def request(self, method, path, body=None, headers=None):
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()  # a broken connection is not reused
-            raise
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                if morsel["max-age"] == "0" or "1970" in morsel["expires"]:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        if response.will_close:
-            self.conn.close()
-        return response, data
+def update_cookies(jar, set_cookie_headers):
+    """Apply Set-Cookie header values to ``jar`` ({name: value}): set, or delete when expired."""
+    for header in set_cookie_headers:
+        for name, morsel in SimpleCookie(header).items():
+            if morsel["max-age"] == "0" or "1970" in morsel["expires"]:
+                jar.pop(name, None)
+            else:
+                jar[name] = morsel.value
 
-    def close(self):
-        self.conn.close()
+
+def csrf_token(body):
+    match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body) or re.search(
+        rb'value="([^"]+)"[^>]*name="csrf_token"', body
+    )
+    if not match:
+        raise BenchError("no csrf_token in the login form")
+    return match.group(1).decode()
 
 
 def login(port):
-    """Log in as the bench administrator like a browser: read the CSRF token, post the form."""
-    client = Client(port)
-    try:
-        response, body = client.request("GET", "/login")
+    """Log in as the bench administrator like a browser: read the CSRF token, post the form; returns the
+    session's cookies."""
+    jar = {}
+    host = f"{HOST}:{port}"
+
+    def send(conn, raw):
+        response = conn.request(raw)
+        update_cookies(jar, response.header_all("set-cookie"))
+        return response
+
+    with Connection(HOST, port, REQUEST_TIMEOUT) as conn:
+        response = send(conn, get_request(port, "/login"))
         if response.status != 200:
             raise BenchError(f"GET /login answered {response.status}")
-        match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body) or re.search(
-            rb'value="([^"]+)"[^>]*name="csrf_token"', body
-        )
-        if not match:
-            raise BenchError("no csrf_token in the login form")
         form = urlencode(
-            {"phone": BENCH_ADMIN_PHONE, "password": BENCH_PASSWORD, "csrf_token": match.group(1).decode()}
+            {"phone": BENCH_ADMIN_PHONE, "password": BENCH_PASSWORD, "csrf_token": csrf_token(response.body)}
         )
-        response, body = client.request(
-            "POST", "/login", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
-        )
-        location = response.headers.get("Location", "")
+        headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", cookie_header(jar))]
+        response = send(conn, build_request("POST", "/login", host, headers, form))
+        location = response.header("location", "")
         if response.status != 302 or urlsplit(location).path.startswith("/login"):
             raise BenchError(f"login as {BENCH_ADMIN_PHONE} failed: {response.status} {location!r}")
         # An administrator page answers 200 only when the session holds.
-        response, _ = client.request("GET", "/admin/")
+        response = send(conn, get_request(port, "/admin/", jar))
         if response.status != 200:
             raise BenchError(f"after login, GET /admin/ answered {response.status}")
-        return dict(client.cookies)
-    finally:
-        client.close()
+    return dict(jar)
+
+
+def cookie_header(jar):
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
 
 
 # --- load ------------------------------------------------------------------------------------
 
 
-def load(port, path, cookies, threads, seconds, max_requests):
-    """Closed loop: ``threads`` clients send GET ``path`` one after the other until ``seconds`` have
-    passed or ``max_requests`` have been sent in all. Every answer must be 200.
+def client_cpu_seconds():
+    """CPU seconds of this whole process (every client thread), user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
-    Returns {"requests", "seconds", "rps", "queries" (set of X-Query-Count seen), "latencies"}.
+
+def run_client(port, raw, path, per_thread, seconds, barrier, errors):
+    """One client of the closed loop: sends ``raw`` again as soon as the answer is in, until ``seconds`` have
+    passed, ``per_thread`` requests were sent or another client failed. Returns (latencies, X-Query-Counts)."""
+    latencies, queries = [], set()
+    with Connection(HOST, port, REQUEST_TIMEOUT) as conn:  # closed however the loop ends
+        barrier.wait(timeout=30)
+        deadline = time.perf_counter() + seconds
+        while len(latencies) < per_thread and time.perf_counter() < deadline and not errors:
+            t0 = time.perf_counter()
+            response = conn.request(raw)
+            latencies.append(time.perf_counter() - t0)
+            if response.status != 200:
+                snippet = response.body[:200].decode(errors="replace")
+                raise BenchError(f"GET {path} answered {response.status} {response.header('location', '')} {snippet!r}")
+            queries.add(response.header("x-query-count"))
+    return latencies, queries
+
+
+def load(port, path, cookies, threads, seconds, max_requests, meter=None):
+    """Closed loop: ``threads`` clients send GET ``path`` one after the other until ``seconds`` have passed
+    or ``max_requests`` have been sent in all. Every answer must be 200. With ``meter`` (a CpuMeter), the
+    server's CPU is read just before the clients start and once they have all finished.
+
+    Returns {"requests", "seconds", "latencies", "queries" (set of X-Query-Count seen), "cpu_ticks"
+    ({"app", "db"}), "client_cpu_s"}.
     """
+    raw = get_request(port, path, cookies)
     per_thread = max(1, max_requests // threads)
     barrier = threading.Barrier(threads + 1)
-    results = [None] * threads
-    errors = []
+    results, errors = [None] * threads, []
 
     def worker(index):
-        client = Client(port, cookies)
-        latencies, queries = [], set()
         try:
-            barrier.wait(timeout=30)
-            deadline = time.perf_counter() + seconds
-            while len(latencies) < per_thread and time.perf_counter() < deadline and not errors:
-                t0 = time.perf_counter()
-                response, body = client.request("GET", path)
-                latencies.append(time.perf_counter() - t0)
-                if response.status != 200:
-                    snippet = body[:200].decode(errors="replace")
-                    where = response.headers.get("Location", "")
-                    raise BenchError(f"GET {path} answered {response.status} {where} {snippet!r}")
-                queries.add(response.headers.get("X-Query-Count"))
+            latencies, queries = run_client(port, raw, path, per_thread, seconds, barrier, errors)
             results[index] = (latencies, queries, time.perf_counter())
-        except Exception as error:  # noqa: BLE001 - reported by the main thread, which fails the run
+        except Exception as error:  # noqa: BLE001 - the main thread fails the run with it
             errors.append(error)
             barrier.abort()
-        finally:
-            client.close()
 
     pool = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(threads)]
     for thread in pool:
         thread.start()
+    before = meter.take() if meter else None
+    cpu_before = client_cpu_seconds()
     try:
         barrier.wait(timeout=30)
     except threading.BrokenBarrierError:
@@ -127,19 +139,22 @@ def load(port, path, cookies, threads, seconds, max_requests):
     started = time.perf_counter()
     for thread in pool:
         thread.join(timeout=seconds + REQUEST_TIMEOUT + 5)
+    client_cpu = client_cpu_seconds() - cpu_before
+    spent = meter.spent(before, meter.take()) if meter else {"app": 0, "db": 0}
     if errors:
-        raise BenchError(str(errors[0])) from errors[0]
+        error = errors[0]
+        message = f"GET {path}: {error}" if isinstance(error, OSError | HttpError) else str(error)
+        raise BenchError(message) from error
     if any(thread.is_alive() for thread in pool) or None in results:
         raise BenchError(f"GET {path}: a client did not finish in time")
-    elapsed = max(end for _, _, end in results) - started
     latencies = [value for lat, _, _ in results for value in lat]
-    queries = set().union(*(q for _, q, _ in results))
     return {
         "requests": len(latencies),
-        "seconds": elapsed,
-        "rps": len(latencies) / elapsed,
-        "queries": queries,
+        "seconds": max(end for _, _, end in results) - started,
         "latencies": latencies,
+        "queries": set().union(*(q for _, q, _ in results)),
+        "cpu_ticks": spent,
+        "client_cpu_s": client_cpu,
     }
 
 
@@ -149,86 +164,92 @@ def query_counts(seen, path):
     return sorted(int(value) for value in seen)
 
 
-class Tally:
-    """Requests, seconds, latencies and query counts of one path, summed over several loads."""
-
-    def __init__(self, path):
-        self.path = path
-        self.requests = 0
-        self.seconds = 0.0
-        self.latencies = []
-        self.queries = set()
-
-    def add(self, result):
-        self.requests += result["requests"]
-        self.seconds += result["seconds"]
-        self.latencies += result["latencies"]
-        self.queries |= result["queries"]
-
-    def merge(self, other):
-        self.add(
-            {
-                "requests": other.requests,
-                "seconds": other.seconds,
-                "latencies": other.latencies,
-                "queries": other.queries,
-            }
-        )
-
-    @property
-    def rps(self):
-        return self.requests / self.seconds
-
-    def summary(self):
-        if not self.requests:
-            raise BenchError(f"GET {self.path}: no request completed (is --duration too short?)")
-        counts = query_counts(self.queries, self.path)
-        latencies = sorted(self.latencies)
-        return {
-            "path": self.path,
-            "requests": self.requests,
-            "seconds": round(self.seconds, 3),
-            "rps": round(self.rps, 1),
-            "p50_ms": round(statistics.median(latencies) * 1000, 2),
-            "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000, 2),
-            "queries": max(counts),
-            "queries_seen": counts,
-        }
+# --- a page against its floor ----------------------------------------------------------------
 
 
-def warm_up(port, path, cookies, args):
-    if args.warmup > 0:
-        load(port, path, cookies, args.threads, args.warmup, args.max_requests)
+class Session:
+    """What measuring needs: the port, the bench administrator's cookies, the options, the CPU meter, and
+    the loads of every floor so far (for the floor rows of the report)."""
+
+    def __init__(self, port, cookies, args, meter):
+        self.port = port
+        self.cookies = cookies
+        self.args = args
+        self.meter = meter
+        self.floor_loads = {}  # floor name -> its loads (as the floor of a row)
+
+    def cookies_for(self, row):
+        return {} if row.get("anonymous") else self.cookies
+
+    def load(self, row, seconds, cap=None):
+        args = self.args
+        cap = cap or args.max_requests
+        return load(self.port, row["path"], self.cookies_for(row), args.threads, seconds, cap, self.meter)
+
+    def warm_up(self, row):
+        if self.args.warmup > 0:
+            self.load(row, self.args.warmup)
 
 
-def measure(port, page, cookies, args, floor_total):
-    """Warm the page up, then alternate floor and page loads in ``args.rounds`` rounds, so that both
-    see the same background load on the machine. Returns the row of the results table."""
-    warm_up(port, page["path"], cookies, args)
+def measure(session, page, floor):
+    """Warm the page (and a floor not used before) up, then alternate floor and page loads in
+    ``args.rounds`` rounds, so that both see the same background load on the machine. Returns the row of
+    the results table: the page's figures, its floor's, and the ratio of their CPU ms per request."""
+    args = session.args
+    if floor["name"] not in session.floor_loads:
+        session.warm_up(floor)
+        session.floor_loads[floor["name"]] = []
+    session.warm_up(page)
     chunk = args.duration / args.rounds
     cap = max(args.threads, args.max_requests // args.rounds)
-    floor, tally = Tally(FLOOR["path"]), Tally(page["path"])
+    floor_loads, page_loads = [], []
     for _ in range(args.rounds):
-        floor.add(load(port, FLOOR["path"], {}, args.threads, chunk, cap))
-        tally.add(load(port, page["path"], cookies, args.threads, chunk, cap))
-    floor_total.merge(floor)
-    row = {"name": page["name"], **tally.summary()}
-    row["floor_rps"] = round(floor.rps, 1)
-    row["ratio"] = round(tally.rps / floor.rps, 3)
+        floor_loads.append(session.load(floor, chunk, cap))
+        page_loads.append(session.load(page, chunk, cap))
+    session.floor_loads[floor["name"]] += floor_loads
+    row = row_figures(page, page_loads)
+    floor_figures = summarise(floor_loads)
+    ratio = cpu_ratio(floor_figures["rounds"], row["rounds"])
+    row.update(
+        floor=floor["name"],
+        floor_path=floor["path"],
+        floor_cpu_ms=floor_figures["cpu_ms"],
+        floor_rps=floor_figures["rps"],
+        ratio=rounded(ratio),
+        floor_rounds=floor_figures["rounds"],
+        floor_queries=max(query_counts(set().union(*(load["queries"] for load in floor_loads)), floor["path"])),
+    )
     return row
 
 
-def count_only(port, page, cookies):
+def row_figures(row, loads):
+    if not sum(load["requests"] for load in loads):
+        raise BenchError(f"GET {row['path']}: no request completed (is --duration too short?)")
+    counts = query_counts(set().union(*(load["queries"] for load in loads)), row["path"])
+    return {
+        "name": row["name"],
+        "path": row["path"],
+        **summarise(loads),
+        "queries": max(counts),
+        "queries_seen": counts,
+    }
+
+
+def floor_row(session, floor):
+    """The row of a floor: the figures of every load it had as the floor of a row (None when no row used it)."""
+    loads = session.floor_loads.get(floor["name"])
+    return row_figures(floor, loads) if loads else None
+
+
+def count_only(port, row, cookies):
     """The SQL statements of a page, from a few sequential requests (no throughput)."""
     seen = set()
-    client = Client(port, cookies)
-    try:
+    raw = get_request(port, row["path"], cookies)
+    with Connection(HOST, port, REQUEST_TIMEOUT) as conn:
         for _ in range(3):
-            response, _ = client.request("GET", page["path"])
+            response = conn.request(raw)
             if response.status != 200:
-                raise BenchError(f"GET {page['path']} answered {response.status}")
-            seen.add(response.headers.get("X-Query-Count"))
-    finally:
-        client.close()
-    counts = query_counts(seen, page["path"])
-    return {"name": page["name"], "path": page["path"], "queries": max(counts), "queries_seen": counts}
+                raise BenchError(f"GET {row['path']} answered {response.status}")
+            seen.add(response.header("x-query-count"))
+    counts = query_counts(seen, row["path"])
+    return {"name": row["name"], "path": row["path"], "queries": max(counts), "queries_seen": counts}

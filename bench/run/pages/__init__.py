@@ -4,13 +4,17 @@ A row is a dict, opened as the bench administrator:
 
 - name: short label, unique among all rows (``--page`` selects by it);
 - path: what to GET; "{name}" is replaced by the id bench.generate put in ``ctx.refs[name]``;
-- min_ratio: lowest page/floor req/s accepted (default ``DEFAULT_MIN_RATIO``); None: measured and
-  reported against ``DEFAULT_MIN_RATIO`` but not enforced (``--strict`` enforces it);
+- floor: the name of the row it is measured against (its *floor*): ``"floor"`` (``FLOOR``, anonymous),
+  ``"floor logged in"`` or ``"floor + audit entry"`` (rows of bench.run.pages.core), the cheapest page that
+  does the work this page cannot avoid. The page and its floor take turns in rounds; the row's ratio is the
+  floor's server CPU milliseconds per request divided by the page's (medians over the rounds);
+- min_ratio: lowest ratio accepted (default ``DEFAULT_MIN_RATIO``); None: measured and reported against
+  ``DEFAULT_MIN_RATIO`` but not enforced (``--strict`` enforces it);
 - max_queries (optional): most SQL statements per request accepted;
 - same_queries_as (optional): the name of another row that must run exactly as many SQL statements.
 
 A feature adds its rows with a module of its own (``bench/run/pages/work_orders.py`` with
-``PAGES = [{"name": "work orders", "path": "/work-orders/", "min_ratio": 0.5, "max_queries": 6}]``)
+``PAGES = [{"name": "work orders", "path": "/work-orders/", "floor": "floor logged in", "min_ratio": 0.5}]``)
 and one line: the module in ``FEATURES`` below.
 """
 
@@ -19,8 +23,8 @@ from bench.run.pages import core, mediation
 
 DEFAULT_MIN_RATIO = 0.5
 
-# The reference every row is measured against: the base template, no queries, anonymous.
-FLOOR = {"name": "floor", "path": "/_bench/floor"}
+# The floor of the floors: the base template, no queries, requested without a session.
+FLOOR = {"name": "floor", "path": "/_bench/floor", "anonymous": True}
 
 # The features whose pages are measured, in this order (the order of the tables).
 FEATURES = [
@@ -31,14 +35,29 @@ FEATURES = [
 PAGES = [page for feature in FEATURES for page in feature.PAGES]
 
 
-def _check_names(pages):
+def check_rows(pages):
+    """Unique names, and a floor for every row that names a row (not itself)."""
     names = [FLOOR["name"]] + [page["name"] for page in pages]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ValueError(f"bench.run.pages: the same row name twice: {', '.join(duplicates)}")
+    for page in pages:
+        floor = page.get("floor")
+        if floor not in names or floor == page["name"]:
+            raise ValueError(
+                f'bench.run.pages: the row {page["name"]!r} must name its floor ("floor": one of '
+                f"{', '.join(repr(name) for name in names if name != page['name'])}), not {floor!r}"
+            )
 
 
-_check_names(PAGES)
+check_rows(PAGES)
+
+
+def floor_of(page):
+    """The row ``page`` is measured against (with the path as written, placeholders unresolved)."""
+    if page["floor"] == FLOOR["name"]:
+        return FLOOR
+    return next(row for row in PAGES if row["name"] == page["floor"])
 
 
 def select_pages(wanted):
@@ -52,11 +71,15 @@ def select_pages(wanted):
     return pages
 
 
-def resolve_paths(pages, refs):
-    """The pages with the "{name}" placeholders of their paths replaced by the generator's ids."""
+def resolve_path(row, refs):
+    """``row`` with the "{name}" placeholders of its path replaced by the generator's ids."""
     try:
-        return [dict(page, path=page["path"].format(**refs)) for page in pages]
+        return dict(row, path=row["path"].format(**refs))
     except (KeyError, IndexError) as error:
         raise BenchError(
             f"no id for the placeholder {error} of a page path (ctx.refs of bench.generate: {sorted(refs)})"
         ) from error
+
+
+def resolve_paths(pages, refs):
+    return [resolve_path(page, refs) for page in pages]
