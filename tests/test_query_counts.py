@@ -25,8 +25,8 @@ from tests.mediation.factories import case_dates, leak_parties, make_case
 # the audit entry of the view
 CASE_PAGE = 12
 # the user, the communities, the community's mediators and grids for the filters, a page of cases and their
-# parties, the mediator's due visits with their cases and those cases' parties
-CASE_LIST = 9
+# parties, the mediator's due visits with their cases (one statement) and those cases' parties
+CASE_LIST = 8
 # the same list as the bench administrator sees it: the user, the communities, a page of cases and their parties,
 # the admin's due visits (none, so not their cases)
 CASE_LIST_ADMIN = 5
@@ -36,9 +36,9 @@ FLOOR_LOGGED_IN = 1
 FLOOR_AUDITED = 2
 # the user, and the parents of their unit for the line under the greeting (an admin of a street: the county)
 HOME = 2
-# a mediator's: the user, the due visits and their cases, the cases near the one-month limit, and the parents of
-# their unit (a community: the street, the county)
-HOME_MEDIATOR = 6
+# a mediator's: the user, the due visits with their cases (one statement), the cases near the one-month limit,
+# and the parents of their unit (a community: the street, the county)
+HOME_MEDIATOR = 5
 # the user, a page of users, their units, their roles
 ADMIN_USERS = 4
 # the user, a page of entries with their actors

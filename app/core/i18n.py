@@ -72,7 +72,7 @@ def force_locale(locale):
 # template_gettext does the same (the translation is Markup under autoescape and is always %-formatted, so "%%"
 # is a literal percent sign, as with newstyle) with one. Together they took ~1.5 ms off the case page.
 _TEXTS = WeakKeyDictionary()  # catalog -> {msgid: translation}
-_MARKUP = WeakKeyDictionary()  # catalog -> {msgid: translation as Markup}
+_MARKUP = WeakKeyDictionary()  # catalog -> {msgid without parameters: translation as Markup}
 
 
 def _lookup(string):
@@ -88,12 +88,13 @@ def _lookup(string):
 
 
 def _lookup_markup(string):
+    """The translation of a string without parameters as Markup (%-formatted: "%%" is "%"), remembered."""
     markup = g.get("_linli_markup")
     if markup is None:
         markup = g._linli_markup = _MARKUP.setdefault(translations(), {})
     text = markup.get(string)
     if text is None:
-        text = markup[string] = Markup(translations().ugettext(string))  # noqa: S704 (our own catalog)
+        text = markup[string] = Markup(translations().ugettext(string)) % {}  # noqa: S704 (our own catalog)
     return text
 
 
@@ -101,7 +102,9 @@ def _lookup_markup(string):
 def template_gettext(eval_ctx, string, **variables):
     if not eval_ctx.autoescape:
         return translations().ugettext(string) % variables
-    return _lookup_markup(string) % variables
+    if variables:
+        return Markup(_lookup(string)) % variables  # noqa: S704 (our own catalog)
+    return _lookup_markup(string)
 
 
 @pass_eval_context
