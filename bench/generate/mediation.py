@@ -697,4 +697,5 @@ GROWS = {
     "mediation_case_helpers",
     "mediation_attachments",
     "mediation_case_events",
+    "mediation_recusals",
 }

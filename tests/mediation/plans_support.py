@@ -3,18 +3,17 @@ page runs, and their PostgreSQL plans.
 
 - ``make_data_set``: ``bench.generate.generate()`` at ``SCALE`` into the (empty) test database, ``EXTRA_USERS``
   more users, then ``ANALYZE``;
-- ``log_in`` and ``capture``: the login form, and every statement (with its parameters) a GET runs, recorded
-  by a ``before_cursor_execute`` listener;
+- the login and the statements a GET runs: ``log_in`` and ``capture_statements`` of bench.run.plans;
 - ``explain``: ``EXPLAIN (FORMAT JSON)`` of each statement with its parameters (nothing is executed) and the
   tables its plan reads by a sequential scan;
 - ``table_pages``: the size of every table, in pages, as the planner sees it after ANALYZE.
 """
 
-import re
+from sqlalchemy import text
 
-from sqlalchemy import event, text
-
+import bench.generate
 from app.extensions import db
+from bench.run.plans import plan_nodes
 
 # As many cases and audit entries, 2-3 parties a case, sessions and a timeline for 1 case in 10, a notification
 # per 5 (see bench/README.md): about 4 s on PostgreSQL, and the tables the pages search are a hundred pages or
@@ -27,26 +26,7 @@ EXTRA_USERS = 2000
 
 # The tables whose rows grow with the use of the platform (cases, their parties and records, people, logs), as
 # opposed to the territory (org units, buildings, handling units, studios): a page must never read one whole.
-GROWING_TABLES = frozenset(
-    {
-        "users",
-        "user_roles",
-        "user_sessions",
-        "login_failures",
-        "form_submissions",
-        "audit_entries",
-        "notifications",
-        "mediation_cases",
-        "mediation_parties",
-        "mediation_sessions",
-        "mediation_agreements",
-        "mediation_follow_ups",
-        "mediation_case_helpers",
-        "mediation_attachments",
-        "mediation_case_events",
-        "mediation_recusals",
-    }
-)
+GROWING_TABLES = bench.generate.GROWING_TABLES
 
 # A table of fewer pages is read whole by any sensible plan, indexes or not (one page costs no more than the
 # index's own): such a table is not held to the rule in this small data set.
@@ -81,40 +61,6 @@ def make_data_set(app, scale=SCALE, extra_users=EXTRA_USERS):
         )
         conn.execute(text("ANALYZE"))
     return refs
-
-
-def log_in(client, phone, password):
-    """Log in with the login form, as a browser does (the csrf_token read from GET /login)."""
-    page = client.get("/login")
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
-    assert page.status_code == 200 and match, "no login form"
-    response = client.post("/login", data={"phone": phone, "password": password, "csrf_token": match.group(1)})
-    assert response.status_code == 302 and "/login" not in response.headers.get("Location", ""), "login failed"
-
-
-def capture(app, client, path):
-    """[(statement, parameters)] of every statement GET ``path`` runs, in order (the first parameter set of an
-    executemany), in the driver's parameter style."""
-    with app.app_context():
-        engine = db.engine
-    recorded = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        recorded.append((statement, parameters[0] if executemany and parameters else parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200, f"GET {path}: {response.status_code}"
-    return recorded
-
-
-def plan_nodes(node):
-    yield node
-    for child in node.get("Plans", ()):
-        yield from plan_nodes(child)
 
 
 def explain(app, statements):

@@ -5,17 +5,8 @@ PostgreSQL's (run the suite with DATABASE_URL=postgresql://... to include them).
 import pytest
 
 from app.extensions import db
-from bench.generate import BENCH_ADMIN_PHONE, BENCH_PASSWORD
-from tests.mediation.plans_support import (
-    GROWING_TABLES,
-    MIN_PAGES,
-    SCALE,
-    capture,
-    explain,
-    log_in,
-    make_data_set,
-    table_pages,
-)
+from bench.run.plans import capture_statements, log_in
+from tests.mediation.plans_support import GROWING_TABLES, MIN_PAGES, SCALE, explain, make_data_set, table_pages
 
 PAGES = {
     "case list": "/mediation/",
@@ -81,10 +72,10 @@ def test_the_list_and_case_pages_read_no_growing_table_whole(pg_app):
     assert SEARCHED <= big, f"the data set at scale {SCALE} leaves these small: {sorted(SEARCHED - big)}"
 
     client = app.test_client()
-    log_in(client, BENCH_ADMIN_PHONE, BENCH_PASSWORD)
+    log_in(client)
     problems = []
     for name, path in PAGES.items():
-        statements = capture(app, client, path.format(**refs))
+        statements = capture_statements(app, client, path.format(**refs))
         if name == "case list filtered":
             assert any("mediation_parties.name LIKE" in sql for sql, _ in statements), "the search did not run"
         for entry in explain(app, statements):
