@@ -71,8 +71,13 @@ def studio_for(community, create=True):
         )
         studio.org_unit = community
         if create:
-            db.session.add(studio)
-            db.session.flush()
+            try:
+                with db.session.begin_nested():
+                    db.session.add(studio)
+                    db.session.flush()
+            except IntegrityError:
+                # the first cases of a community registered at the same moment: the other request made it
+                studio = db.session.scalar(select(Studio).where(Studio.org_unit_id == community.id))
     return studio
 
 
@@ -133,6 +138,10 @@ def update_studio(actor, community, data):
 
 
 def _next_seq(studio, year):
+    # One number at a time per studio: on PostgreSQL the studio's row stays locked until the new case is
+    # committed, so a second intake waits here and then reads the first one's number. (SQLite lets one writer
+    # in at a time; a clash between two reads of the same number is taken up by register_case's retry.)
+    db.session.execute(select(Studio.id).where(Studio.id == studio.id).with_for_update())
     current = db.session.scalar(select(func.max(Case.seq)).where(Case.studio_id == studio.id, Case.year == year))
     return (current or 0) + 1
 

@@ -2,6 +2,8 @@
 exhaust memory or overflow the number column, the view entry of every page that shows a case's private
 details, and a mediator attached to a grid, who works for the studio of that grid's community."""
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
@@ -272,3 +274,30 @@ def test_a_grid_mediator_sees_nothing_of_another_community(app, client, login_as
     assert client.get(f"/mediation/cases/{other_b}/agreement").status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == count
+
+
+def test_first_cases_of_a_community_registered_at_the_same_moment(app, world, login_as):
+    """Six intakes sent together from six connections to a community with no studio yet: one studio is made,
+    every intake is registered, and the numbers are 1 to 6 (on SQLite and PostgreSQL alike)."""
+    clients = [app.test_client() for _ in range(6)]
+    for client in clients:
+        login_as("mediator", client)
+        client.csrf_token()
+    barrier = threading.Barrier(len(clients))
+    statuses = [None] * len(clients)
+
+    def intake_now(i):
+        barrier.wait()
+        statuses[i] = clients[i].post("/mediation/cases/new", data=dict(intake(world), summary=f"漏水{i}")).status_code
+
+    threads = [threading.Thread(target=intake_now, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == [302] * len(clients)
+    with app.app_context():
+        studios = db.session.scalars(select(Studio).where(Studio.org_unit_id == world.community_a)).all()
+        seqs = db.session.scalars(select(Case.seq).where(Case.org_unit_id == world.community_a)).all()
+    assert len(studios) == 1
+    assert sorted(seqs) == [1, 2, 3, 4, 5, 6]
