@@ -57,6 +57,7 @@ def scope_cases(query, user, column=Case.org_unit_id):
 
 # --- one case with everything its page shows --------------------------------------------------
 
+
 # Many-to-one rows joined to the case; each collection read by a statement of its own, built once, and
 # put in place with set_committed_value. Eight queries whatever the case holds, like selectinload, but
 # several times cheaper: selectinload puts its queries together (and SQLAlchemy works out their cache
