@@ -61,18 +61,26 @@ PASSWORD_MAX = 200
 
 # C0 and C1 controls (tab and line feed are dealt with apart), DEL, lone surrogates, and the non-characters
 # U+FDD0..U+FDEF and U+xFFFE/U+xFFFF of every plane: none of them is text a person typed, and PostgreSQL
-# refuses NUL outright.
+# refuses NUL outright. Also the invisible characters that change how text reads without showing: the
+# bidirectional controls (U+202A..U+202E, U+2066..U+2069, the marks U+200E, U+200F, U+061C), which can make a
+# name or a file name display reversed, and zero-width spaces, word joiners and byte-order marks (U+200B,
+# U+2060..U+2064, U+FEFF), which make two equal-looking names differ.
 _NONCHARACTERS = "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
-UNWANTED = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NONCHARACTERS}]")
+_INVISIBLE = "\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+UNWANTED = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NONCHARACTERS}{_INVISIBLE}]")
+# Zero-width joiners and non-joiners make emoji sequences (and some scripts) in free text; a one-line field
+# (a name, an address, a number) has no use for them.
+JOINERS = re.compile("[\u200c\u200d]")
 LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")
 ONE_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]+")
 
 
 def clean_line(value):
-    """One line of text as typed, without control characters; line breaks and tabs become a space."""
+    """One line of text as typed, without control or invisible characters; line breaks and tabs become a
+    space."""
     if not isinstance(value, str):
         return value
-    return UNWANTED.sub("", ONE_LINE_BREAKS.sub(" ", value)).strip()
+    return JOINERS.sub("", UNWANTED.sub("", ONE_LINE_BREAKS.sub(" ", value))).strip()
 
 
 def clean_text(value):
@@ -285,6 +293,8 @@ DASHES = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]")
 
 def ascii_digits(value):
     """NFKC (full-width letters and digits become ASCII), then digits of any script as 0-9."""
+    if not isinstance(value, str):
+        return value
     value = unicodedata.normalize("NFKC", value)
     return "".join(str(unicodedata.digit(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in value)
 

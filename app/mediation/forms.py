@@ -22,6 +22,7 @@ from app.core.forms import (
     MobileNumber,
     PhoneField,
     TelephoneField,
+    ascii_digits,
     choices,
 )
 from app.core.i18n import lazy_gettext as _l
@@ -267,6 +268,8 @@ class CaseFilterForm(LinliForm):
     q = StringField(
         _l("Search"),
         validators=[Optional(), Length(max=60)],
+        # a number typed with a Chinese keyboard's full-width digits (１３９…) finds the case stored in ASCII
+        filters=[ascii_digits],
         description=_l("Case number, party name, phone or address."),
     )
     status = SelectField(

@@ -99,9 +99,15 @@ def has_unwanted(value, one_line):
             return True
         if ch in "\ufffe\uffff" or "\ufdd0" <= ch <= "\ufdef":
             return True
-        if one_line and ch in "\t\n\r\u2028\u2029":
+        if one_line and ch in "\t\n\r\u2028\u2029\u200c\u200d":
+            return True
+        if ch in BIDI_CONTROLS or ch in ZERO_WIDTH:
             return True
     return False
+
+
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+ZERO_WIDTH = "\u200b\u2060\u2061\u2062\u2063\u2064\ufeff"
 
 
 # Every character, controls, lone surrogates and non-characters included.
@@ -141,6 +147,22 @@ def test_text_keeps_what_a_person_typed(app):
     assert form.line.data == "回龙苑 3幢 302室"
     assert form.text.data == "第一行\n\t第二行\n第三行"
     assert form.free.data == "a b"
+
+
+def test_invisible_characters_that_change_how_text_reads_are_removed(app):
+    """A right-to-left override makes "张三\u202e3021" display as "张三1203"; a zero-width space makes "张三" and
+    "张\u200b三" two different names that look alike. Emoji sequences keep their joiners in free text."""
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    form, _ = submit(
+        app,
+        line="张\u200b三\u202e3021\u202c",
+        free="\ufeff回龙苑\u20663幢\u2069\u200d",
+        text=f"第一行\u200f {family}\n\u2060第二行",
+    )
+    assert not (form.line.errors or form.text.errors or form.free.errors)
+    assert form.line.data == "张三3021"
+    assert form.free.data == "回龙苑3幢"
+    assert form.text.data == f"第一行 {family}\n第二行"
 
 
 def test_every_text_field_has_a_maximum(app):

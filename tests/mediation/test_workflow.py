@@ -472,6 +472,7 @@ def test_search_and_filters(app, client, login_as, world):
         ("13711112222", second, first),
         ("回龙苑5幢201", second, first),
         ("赵", second, first),
+        ("１３７１１１１２２２２", second, first),  # full-width digits, as a Chinese keyboard may type them
         (numbers[first], first, second),
     ):
         text = page_text(client.get("/mediation/", query_string={"q": query}))
