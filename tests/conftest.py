@@ -322,3 +322,11 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
     return counting
+
+
+def search(client, url, **values):
+    """POST a list's filter form (``values``) as the page's search does, and return the URL it redirects to: the
+    list with ``?search=<token>``, the filters kept in the session (app.core.searches)."""
+    response = client.post(url, data=values)
+    assert response.status_code == 302, response.status_code
+    return response.headers["Location"]

@@ -40,6 +40,8 @@ from tests.mediation.factories import make_case
 
 DATA = {
     "core.set_language": lambda w, s: {"lang": "zh_CN"},
+    "admin.users": lambda w, s: {"q": "1390000"},
+    "admin.audit": lambda w, s: {"actor": "13900000002"},
     "core.open_notification": lambda w, s: {},
     "core.read_all_notifications": lambda w, s: {},
     "auth.login": lambda w, s: {"phone": w.phones["mediator"], "password": PASSWORD},
@@ -114,7 +116,8 @@ ACCESS = {
     "admin.edit_handling_unit": same_at_both_stages(
         page(roles=ADMIN).get, DATA["admin.edit_handling_unit"], ok=302, roles=ADMIN, changes=True
     ),
-    "admin.users": page(roles=ADMIN),
+    # searches are posted and kept in the session (app.core.searches): the database does not change
+    "admin.users": same_at_both_stages(page(roles=ADMIN).get, DATA["admin.users"], ok=302, roles=ADMIN, changes=False),
     "admin.new_user": same_at_both_stages(
         page(roles=ADMIN).get, DATA["admin.new_user"], ok=302, roles=ADMIN, changes=True
     ),
@@ -122,15 +125,21 @@ ACCESS = {
         page(roles=ADMIN).get, DATA["admin.edit_user"], ok=302, roles=ADMIN, changes=True
     ),
     "admin.reset_password": same_at_both_stages(None, DATA["admin.reset_password"], ok=302, roles=ADMIN, changes=True),
-    "admin.audit": page(roles=ADMIN),
+    "admin.audit": same_at_both_stages(page(roles=ADMIN).get, DATA["admin.audit"], ok=302, roles=ADMIN, changes=False),
 }
 
 # each feature brings its own rows (tests/<feature>/access.py), as it brings its pages (app.core.registry)
 FEATURES = ("mediation", "grid", "volunteers")
+# and may add records of its own to the world (``build(app, world)``) and ids to the URLs (``url_args(world, stage)``)
+BUILDERS, URL_ARGS = [], []
 for _feature in FEATURES:
     _module = importlib.import_module(f"tests.{_feature}.access")
     DATA.update(getattr(_module, "DATA", {}))
     ACCESS.update(_module.ROWS)
+    if hasattr(_module, "build"):
+        BUILDERS.append(_module.build)
+    if hasattr(_module, "url_args"):
+        URL_ARGS.append(_module.url_args)
 
 PAIRS = [
     pytest.param(endpoint, role, id=f"{endpoint}-{role}") for endpoint, row in ACCESS.items() if row for role in ROLES
@@ -183,6 +192,8 @@ def build(app, password_hash):
         db.session.commit()
         world.notification = note.id
         db.session.remove()
+    for builder in BUILDERS:
+        builder(app, world)
     return world
 
 
@@ -208,7 +219,10 @@ def world(app, password_hash, saved):
 
 def url_args(world, stage):
     case = world.cases[stage]
-    return {
+    features = {}
+    for extra in URL_ARGS:
+        features.update(extra(world, stage))
+    return features | {
         "case_id": case.id,
         "session_id": case.session,
         "follow_up_id": case.follow_up,

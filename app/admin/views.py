@@ -16,7 +16,7 @@ from app.admin.forms import (
     UnitForm,
     UserForm,
 )
-from app.core import operations, queries, registry
+from app.core import operations, queries, registry, searches
 from app.core.actions import form_action
 from app.core.forms import choices
 from app.core.i18n import gettext as _
@@ -179,9 +179,12 @@ def new_handling_unit(handling_unit_id=None):
 # --- users -----------------------------------------------------------------------------------
 
 
-@bp.get("/users")
+@bp.route("/users", methods=["GET", "POST"])
 def users():
-    q = (request.args.get("q") or "").strip()[:60]
+    args, moved = searches.list_args(("q",))  # a mobile number stays out of the URL
+    if moved:
+        return moved
+    q = (args.get("q") or "").strip()[:60]
     query = (
         scope_query(select(User), User.org_unit_id)
         .options(selectinload(User.org_unit), selectinload(User.role_rows))
@@ -308,9 +311,12 @@ def day_start(day, tz, days_later=0):
         return None
 
 
-@bp.get("/audit")
+@bp.route("/audit", methods=["GET", "POST"])
 def audit():
-    form = AuditFilterForm(request.args)
+    args, moved = searches.list_args(("actor",))  # an actor's mobile number stays out of the URL
+    if moved:
+        return moved
+    form = AuditFilterForm(args)
     # what entries can be about (their target_type is the target's table), named as features registered them
     targets = registry.audit_targets()
     form.target_type.choices = choices([("", _("(all)"))] + sorted(targets.items(), key=lambda item: str(item[1])))

@@ -49,7 +49,7 @@ def query_args(names):
     url_for() for itself)."""
     return {
         name: request.args.getlist(name)
-        for name in names
+        for name in (*names, "search")  # a search kept out of the URL (app.core.searches) goes along
         if name in request.args and name not in RESERVED_ARGS and not name.startswith("_")
     }
 

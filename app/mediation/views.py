@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.core import searches
 from app.core.actions import form_action
 from app.core.forms import choices
 from app.core.i18n import gettext as _
@@ -97,11 +98,15 @@ def action_page(case, form, title, fields, submit, note=None, status=200):
 # --- list and search -------------------------------------------------------------------------
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @staff_required
 def index():
-    form = forms.CaseFilterForm(request.args)
-    options = queries.list_filter_choices(current_user, request.args.get("community", type=int))
+    # a search by phone, ID number or name never goes into the URL (app.core.searches)
+    args, moved = searches.list_args(("q",))
+    if moved:
+        return moved
+    form = forms.CaseFilterForm(args)
+    options = queries.list_filter_choices(current_user, args.get("community", type=int))
     everything = [(0, _("(all)"))]
     form.community.choices = choices(everything + options.communities)
     form.mediator.choices = choices(everything + options.mediators)

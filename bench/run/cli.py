@@ -13,7 +13,7 @@ import bench.run
 from bench.generate import generate, upgrade_schema
 from bench.run import BenchError, log
 from bench.run.cpu import CpuMeter
-from bench.run.load import Session, count_only, floor_row, login, measure
+from bench.run.load import Session, count_only, floor_row, login, measure, open_search
 from bench.run.pages import DEFAULT_MIN_RATIO, FLOOR, floor_of, resolve_path, resolve_paths, select_pages
 from bench.run.plans import explain_pages
 from bench.run.report import check, print_report, write_json
@@ -92,6 +92,7 @@ def run_scale(scale, workdir, args, pages, databases, counts_only=False):
     ):
         log(f"   gunicorn --workers {args.workers} on 127.0.0.1:{server.port}")
         cookies = login(server.port)
+        pages = [open_search(server.port, cookies, page) for page in pages]
         if counts_only:
             floor = count_only(server.port, FLOOR, {})
             measured = [count_only(server.port, page, cookies) for page in pages]

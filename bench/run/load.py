@@ -75,6 +75,29 @@ def login(port):
     return dict(jar)
 
 
+def open_search(port, jar, row):
+    """A row with "search" ({field: value}): post that search with the list's filter form, as a browser does
+    (the CSRF token read from the page), and return the row with the path it redirects to
+    (``?search=<token>``); the session's cookies in ``jar`` now hold the search. Other rows as they are."""
+    if not row.get("search"):
+        return row
+    host = f"{HOST}:{port}"
+    with Connection(HOST, port, REQUEST_TIMEOUT) as conn:
+        response = conn.request(get_request(port, row["path"], jar))
+        update_cookies(jar, response.header_all("set-cookie"))
+        if response.status != 200:
+            raise BenchError(f"GET {row['path']} answered {response.status}")
+        form = urlencode({**row["search"], "csrf_token": csrf_token(response.body)})
+        headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", cookie_header(jar))]
+        response = conn.request(build_request("POST", row["path"], host, headers, form))
+        update_cookies(jar, response.header_all("set-cookie"))
+    location = response.header("location", "")
+    if response.status != 302 or "search=" not in location:
+        raise BenchError(f"the search of {row['name']} answered {response.status} {location!r}")
+    parts = urlsplit(location)
+    return dict(row, path=f"{parts.path}?{parts.query}")
+
+
 def cookie_header(jar):
     return "; ".join(f"{name}={value}" for name, value in jar.items())
 

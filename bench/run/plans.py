@@ -273,11 +273,22 @@ def explain_pages(database_url, pages, growing=GROWING_TABLES):
         with app.app_context(), db.engine.connect() as connection:
             rows = table_rows(connection, growing)
         for page in pages:
-            statements = capture_statements(app, anonymous if page.get("anonymous") else client, page["path"])
+            path = open_search_in_process(client, page) if page.get("search") else page["path"]
+            statements = capture_statements(app, anonymous if page.get("anonymous") else client, path)
             with app.app_context(), db.engine.connect() as connection:
                 explained = explain_all(connection, statements, growing)
             results[page["name"]] = set_aside_small_tables(explained, rows)
     return results
+
+
+def open_search_in_process(client, page):
+    """The path a row's "search" redirects to, posted with the test ``client`` (see load.open_search)."""
+    form = client.get(page["path"])
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.get_data(as_text=True))
+    response = client.post(page["path"], data={**page["search"], "csrf_token": match.group(1) if match else ""})
+    if response.status_code != 302:
+        raise BenchError(f"the search of {page['name']} (in-process) answered {response.status_code}")
+    return response.headers["Location"]
 
 
 def table_rows(connection, tables):

@@ -196,7 +196,7 @@ def test_reset_password(app, client, login_as, world):
 
 def test_user_search(client, login_as, world):
     login_as("admin")
-    text = page_text(client.get("/admin/users?q=0003"))
+    text = page_text(client.get("/admin/users?q=0003", follow_redirects=True))
     assert "李网格" in text and "王调解" not in text
 
 

@@ -85,10 +85,14 @@ DATA = {
         "file": (io.BytesIO(png_bytes()), "leak.png"),
     },
     "mediation.archive": lambda w, s: {},
+    "mediation.index": lambda w, s: {"q": "13912345678", "status": "registered"},
 }
 
 ROWS = {
-    "mediation.index": page(roles=STUDIO),
+    # a search is posted and kept in the session (app.core.searches): the database does not change
+    "mediation.index": same_at_both_stages(
+        page(roles=STUDIO).get, DATA["mediation.index"], ok=302, roles=STUDIO, changes=False
+    ),
     # each registers a case in their own community (the outsider in B)
     "mediation.new_case": same_at_both_stages(
         page(roles=STUDIO).get, DATA["mediation.new_case"], ok=302, roles=STUDIO, changes=True

@@ -475,7 +475,7 @@ def test_search_and_filters(app, client, login_as, world):
         ("１３７１１１１２２２２", second, first),  # full-width digits, as a Chinese keyboard may type them
         (numbers[first], first, second),
     ):
-        text = page_text(client.get("/mediation/", query_string={"q": query}))
+        text = page_text(client.get("/mediation/", query_string={"q": query}, follow_redirects=True))
         assert numbers[hit] in text and numbers[miss] not in text, query
     text = page_text(client.get("/mediation/", query_string={"status": "accepted"}))
     assert numbers[second] in text and numbers[first] not in text

@@ -11,7 +11,10 @@ A row is a dict, opened as the bench administrator:
 - min_ratio: lowest ratio accepted (default ``DEFAULT_MIN_RATIO``); None: measured and reported against
   ``DEFAULT_MIN_RATIO`` but not enforced (``--strict`` enforces it);
 - max_queries (optional): most SQL statements per request accepted;
-- same_queries_as (optional): the name of another row that must run exactly as many SQL statements.
+- same_queries_as (optional): the name of another row that must run exactly as many SQL statements;
+- search (optional): {field: value} posted with the page's filter form once, after the login (as a browser
+  does, with the CSRF token of the page); the row measures the list the search redirects to
+  (``?search=<token>``, app.core.searches).
 
 A feature adds its rows with a module of its own (``bench/run/pages/work_orders.py`` with
 ``PAGES = [{"name": "work orders", "path": "/work-orders/", "floor": "floor logged in", "min_ratio": 0.5}]``)
