@@ -65,6 +65,21 @@ def cached_url_for(endpoint, **values):
     return url
 
 
+def fields_in_error(form):
+    """Every field of ``form`` marked with an error, those inside subforms and lists of rows (a case's parties)
+    each counted, not their list as one; hidden fields and the CSRF token left out (nobody can correct them)."""
+    found = []
+    for field in form:
+        if field.type == "FormField":
+            found += fields_in_error(field.form)
+        elif field.type == "FieldList":
+            for entry in field.entries:
+                found += fields_in_error(entry.form) if entry.type == "FormField" else ([entry] if entry.errors else [])
+        elif field.errors and field.type not in ("CSRFTokenField", "HiddenField"):
+            found.append(field)
+    return found
+
+
 def select_options(field):
     """The <option> elements of a SelectField, written in one pass: long lists (the mediators and grids
     of a street or county) render many times faster than through a template loop or WTForms' widget."""
@@ -117,6 +132,7 @@ def register(app):
         unread_notifications=unread_notifications,
         nav_items=nav_items,
         select_options=select_options,
+        fields_in_error=fields_in_error,
         url_for=cached_url_for,
         # links back to a list (other pages, its download) carry the page's own filters only
         filter_names=filter_names,

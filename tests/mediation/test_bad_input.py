@@ -5,6 +5,7 @@ changed, everything typed kept) or stored cleaned, on SQLite and PostgreSQL alik
 import pytest
 from sqlalchemy import select
 
+from app.core.i18n import force_locale, ngettext
 from app.core.models import User
 from app.extensions import db
 from app.mediation.models import Case, MediationSession, Party
@@ -328,3 +329,20 @@ def test_a_new_account_typed_in_full_width_digits_logs_in_with_ascii_digits(app,
         assert db.session.scalar(select(User.id).where(User.phone == "13700000009")) is not None
     fresh = app.test_client()
     assert fresh.post("/login", data={"phone": "13700000009", "password": "a-safe-pass-2026"}).status_code == 302
+
+
+def test_the_error_summary_counts_every_field_in_error(app, client, login_as, world):
+    """Two parties' mobile numbers wrong and the summary missing: three fields marked, and the summary at the
+    top of the form says three, not one for the list of parties."""
+    login_as("mediator")
+    data = intake(world, summary="", **{"parties-0-phone": "12345", "parties-1-phone": "abc"})
+    response = client.post("/mediation/cases/new", data=data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count('aria-invalid="true"') == 3
+    with app.test_request_context():
+        with force_locale("zh_CN"):
+            expected = ngettext(
+                "Please correct the field marked below.", "Please correct the %(num)d fields marked below.", 3
+            )
+    assert expected in page_text(response)
