@@ -98,7 +98,10 @@ class NoControlCharacters:
     """Refuses a value holding a control character (for passwords, which are kept exactly as typed)."""
 
     def __call__(self, form, field):
-        if isinstance(field.data, str) and (UNWANTED.search(field.data) or ONE_LINE_BREAKS.search(field.data)):
+        value = field.data
+        if isinstance(value, str) and (
+            UNWANTED.search(value) or ONE_LINE_BREAKS.search(value) or JOINERS.search(value)
+        ):
             raise ValidationError(_l("This field contains invisible control characters; remove them."))
 
 
