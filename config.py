@@ -97,6 +97,21 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
     PAGE_SIZE = 50
     CASE_PAGE_SIZE = 25
+    # Grid work orders: minutes a handling unit has to finish an order of each response level, counted from
+    # its dispatch (2 hours, 24 hours, 3 days, 7 days), and the shorter clock to sign for it (签收).
+    GRID_DEADLINE_MINUTES = {
+        "two_hours": 2 * 60,
+        "one_day": 24 * 60,
+        "three_days": 3 * 24 * 60,
+        "seven_days": 7 * 24 * 60,
+    }
+    GRID_SIGN_MINUTES = {"two_hours": 30, "one_day": 2 * 60, "three_days": 4 * 60, "seven_days": 8 * 60}
+    # an order with a unit whose deadline is this close is flagged "due soon"
+    GRID_DUE_SOON_MINUTES = env_int("GRID_DUE_SOON_MINUTES", 24 * 60)
+    GRID_PAGE_SIZE = 25
+    GRID_MAX_PHOTOS = 4
+    # photos are scaled down to this many pixels on their longer side when they are stored
+    GRID_PHOTO_MAX_SIDE = 1600
     # Count SQL statements per request and expose them as X-Query-Count (benchmarks only).
     LINLI_COUNT_QUERIES = env_bool("LINLI_COUNT_QUERIES")
     # Registers the bare /_bench/floor route (benchmarks only).

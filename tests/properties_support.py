@@ -338,6 +338,9 @@ ID_ARGUMENTS = {
     "handling_unit_id",
     "user_id",
     "notification_id",
+    "order_id",
+    "photo_id",
+    "category_id",
 }
 
 
@@ -367,7 +370,12 @@ def build_scene(app, password_hash):
                 "attachment_id": [a.id for a in case.attachments],
             }
         units = first(world.community_a, db.session.scalars(select(OrgUnit.id)).all())
+        grid = build_grid_scene(app, world)
+        scene.order_photos = grid["order_photos"]
         scene.ids = {
+            "order_id": list(grid["order_photos"]),
+            "photo_id": [i for ids in grid["order_photos"].values() for i in ids],
+            "category_id": [grid["category"]],
             "case_id": list(cases.values()),
             "session_id": sorted({i for c in scene.children.values() for i in c["session_id"]}),
             "follow_up_id": sorted({i for c in scene.children.values() for i in c["follow_up_id"]}),
@@ -383,6 +391,20 @@ def build_scene(app, password_hash):
         db.session.remove()
     scene.today = community_today()
     return scene
+
+
+def build_grid_scene(app, world):
+    """A grid category and a work order at each stage of tests.grid.factories.STAGES: {"category": id,
+    "order_photos": {order id: its photo ids}} (inside an app context; the orders are built in their own)."""
+    from app.grid.models import OrderPhoto
+    from tests.grid.factories import STAGES, make_category, make_order
+
+    category = make_category(app, world)
+    orders = [make_order(app, world, upto=stage) for stage in STAGES]
+    photos = {order_id: [] for order_id in orders}
+    for photo_id, order_id in db.session.execute(select(OrderPhoto.id, OrderPhoto.order_id).order_by(OrderPhoto.id)):
+        photos[order_id].append(photo_id)
+    return {"category": category, "order_photos": photos}
 
 
 def first(preferred, ids):

@@ -101,6 +101,19 @@ GET_ENDPOINTS = [
     "mediation.new_attachment",
     "mediation.attachment",
     "grid.index",
+    "grid.orders",
+    "grid.report",
+    "grid.show",
+    "grid.photo",
+    "grid.dispatch",
+    "grid.return_order",
+    "grid.reply",
+    "grid.verify",
+    "grid.settle",
+    "grid.supervise",
+    "grid.categories",
+    "grid.new_category",
+    "grid.edit_category",
     "volunteers.index",
 ]
 
@@ -122,6 +135,9 @@ FORM_PAGES = {
     "admin.new_user": "admin.new_user",
     "admin.edit_user": "admin.edit_user",
     "admin.reset_password": "admin.edit_user",
+    "admin.users": "admin.users",  # the search (app.core.searches)
+    "admin.audit": "admin.audit",
+    "mediation.index": "mediation.index",
     "mediation.new_case": "mediation.new_case",
     "mediation.studio": "mediation.studio",
     "mediation.accept": "mediation.accept",
@@ -139,16 +155,29 @@ FORM_PAGES = {
     "mediation.follow_up": "mediation.follow_up",
     "mediation.new_attachment": "mediation.new_attachment",
     "mediation.archive": "mediation.show",
+    "grid.report": "grid.report",
+    "grid.dispatch": "grid.dispatch",
+    "grid.sign": "grid.show",  # a button on the order's page
+    "grid.return_order": "grid.return_order",
+    "grid.start": "grid.show",
+    "grid.reply": "grid.reply",
+    "grid.verify": "grid.verify",
+    "grid.close": "grid.show",
+    "grid.settle": "grid.settle",
+    "grid.supervise": "grid.supervise",
+    "grid.new_category": "grid.new_category",
+    "grid.edit_category": "grid.edit_category",
 }
 
 # Who looks for the fields of a form (the examples post mostly as those who see it, sometimes as others).
-DISCOVERING_ROLES = ["admin", "mediator", "anonymous"]
+DISCOVERING_ROLES = ["admin", "mediator", "grid_worker", "handler", "anonymous"]
 # The pages read back as an admin after the posts to a blueprint's forms (mediation: every case's page too).
 READ_BACK = {
     "core": ["core.home", "core.notifications"],
     "auth": ["core.home", "auth.account", "admin.users", "admin.audit"],
     "admin": ["admin.users", "admin.units", "admin.handling_units", "admin.audit", "mediation.new_case"],
     "mediation": ["core.home", "mediation.index", "mediation.stats", "mediation.oral_agreements", "admin.audit"],
+    "grid": ["core.home", "grid.index", "grid.orders", "grid.categories", "admin.audit"],
 }
 
 # Examples per rule, times PROPERTY_EXAMPLES_SCALE from the environment (say 20, for a longer search).
@@ -282,7 +311,14 @@ def forms_on_page(app, client, endpoint, args):
 
 
 def argument_sets(rule, scene):
-    """Existing ids for ``rule``: every case of the scene for a case's page, else one set."""
+    """Existing ids for ``rule``: every case of the scene for a case's page, every work order for an order's
+    page, else one set."""
+    if "order_id" in rule.arguments:
+        base = sample_args(rule, scene)
+        return [
+            dict(base, order_id=order_id, **({"photo_id": photos[0]} if "photo_id" in rule.arguments else {}))
+            for order_id, photos in scene.order_photos.items()
+        ]
     if "case_id" not in rule.arguments:
         return [sample_args(rule, scene)]
     sets = []

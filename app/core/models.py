@@ -368,12 +368,21 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # a message id and its parameters (app.core.records), translated when read, in the reader's language;
+    # ``params`` None: a notification written before, whose message is text in the recipient's language
     message: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict | None] = mapped_column(db.JSON)
     link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    @property
+    def text(self):
+        from app.core.records import render
+
+        return render(self.message, self.params)
 
     def can_open(self, user):
         return user.is_authenticated and user.id == self.user_id

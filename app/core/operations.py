@@ -8,7 +8,6 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import delete, func, select, update
 
 from app.core import records
-from app.core.i18n import force_locale
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
 from app.core.models import (
@@ -87,16 +86,11 @@ def log(actor, action, target=None, summary="", data=None):
 
 
 def notify(user, message, link=None):
-    """Send an in-app notification. ``message`` may be a lazy string: it is rendered in the
-    recipient's language."""
-    from flask import current_app
-
-    from app.core.i18n import as_locale
-
-    locale = as_locale(user.locale or current_app.config["LINLI_LANGUAGE"])
-    with force_locale(locale):
-        text = str(message)
-    note = Notification(user_id=user.id, message=text, link=link, created_at=utcnow())
+    """Send an in-app notification. ``message`` is a lazy string (``_l("...", **params)``): it is kept as its
+    message and parameters and shown in the language of whoever reads it, when they read it
+    (app.core.records); plain text is kept and shown as it is."""
+    message, params = records.to_record(message)
+    note = Notification(user_id=user.id, message=message, params=params, link=link, created_at=utcnow())
     db.session.add(note)
     return note
 

@@ -87,7 +87,7 @@ class CheckedFile:
     size: int
 
 
-def check_upload(file_storage, *, allow=("image", "pdf"), max_bytes=DEFAULT_MAX_BYTES, max_pixels=None):
+def check_upload(file_storage, *, allow=("image", "pdf"), max_bytes=DEFAULT_MAX_BYTES, max_pixels=None, max_side=None):
     """Check an uploaded file (a werkzeug ``FileStorage``) and return a ``CheckedFile``, or raise
     ``DomainError(message, field="file")`` with a translated message saying why it was refused.
 
@@ -95,7 +95,8 @@ def check_upload(file_storage, *, allow=("image", "pdf"), max_bytes=DEFAULT_MAX_
     ``max_pixels`` defaults to the ``UPLOAD_MAX_PIXELS`` setting; an image larger than that is refused from
     its header, before any pixel is decoded, so a small file that unpacks to gigabytes costs nothing.
     Only the first frame of an animated image (GIF, WebP, APNG) is kept: evidence photos are stills, and
-    decoding every frame of a long animation would let one upload occupy a worker.
+    decoding every frame of a long animation would let one upload occupy a worker. ``max_side`` (pixels), when
+    given, scales an image down so that its longer side is at most that (a phone's 4000-pixel photo to 1600).
     """
     allow = frozenset(allow)
     if not allow or not allow <= KINDS:
@@ -118,7 +119,7 @@ def check_upload(file_storage, *, allow=("image", "pdf"), max_bytes=DEFAULT_MAX_
                 if has_app_context()
                 else DEFAULT_MAX_PIXELS
             )
-        data, content_type, extension = _reencode_image(data, allow, max_pixels)
+        data, content_type, extension = _reencode_image(data, allow, max_pixels, max_side)
     filename = clean_filename(file_storage.filename, extension)
     return CheckedFile(data=data, content_type=content_type, extension=extension, filename=filename, size=len(data))
 
@@ -137,8 +138,9 @@ def _too_many_pixels(max_pixels):
     )
 
 
-def _reencode_image(data, allow, max_pixels):
-    """Decode the image and encode it again, upright and without metadata, in the format it came in."""
+def _reencode_image(data, allow, max_pixels, max_side=None):
+    """Decode the image and encode it again, upright, without metadata and at most ``max_side`` pixels on its
+    longer side (when given), in the format it came in."""
     from PIL import Image, UnidentifiedImageError
 
     # Pillow warns above Image.MAX_IMAGE_PIXELS (and raises above twice that) while opening: whatever
@@ -159,7 +161,7 @@ def _reencode_image(data, allow, max_pixels):
             raise _too_many_pixels(max_pixels)
         try:
             content_type, extension = IMAGE_FORMATS[image.format]
-            encoded = _encode(_upright(image), image.format)
+            encoded = _encode(_scaled(_upright(image), max_side), image.format)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise _too_many_pixels(max_pixels) from error
         except Exception as error:  # noqa: BLE001 - as above: any failure to decode is a refusal
@@ -179,6 +181,16 @@ def _upright(image):
     except Exception:  # noqa: BLE001 - a damaged EXIF block should not cost the photo; the pixels still load
         image.load()
         return image
+
+
+def _scaled(image, max_side):
+    """The image with its longer side at most ``max_side`` pixels (the same image when it is no larger)."""
+    if max_side and max(image.size) > max_side:
+        from PIL import Image
+
+        image = image.copy() if image.mode != "P" else image.convert("RGBA" if "transparency" in image.info else "RGB")
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return image
 
 
 def _encode(image, image_format):

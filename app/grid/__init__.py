@@ -11,6 +11,12 @@ def _blueprint():
     return bp
 
 
+def _demo():
+    from app.grid.demo import demo_steps
+
+    return demo_steps()
+
+
 feature = Feature(
     name="grid",
     blueprint=_blueprint,
@@ -20,4 +26,6 @@ feature = Feature(
         HomeCard("grid/_home_card_grid_worker.html", {Role.grid_worker}, order=10),
         HomeCard("grid/_home_card_handler.html", {Role.handler}, order=20),
     ],
+    demo=_demo,
+    audit_targets={"grid_orders": _l("Work order"), "grid_categories": _l("Category")},
 )

@@ -6,8 +6,9 @@ import string
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.core import operations as core_ops
@@ -69,15 +70,18 @@ def studio_for(community, create=True):
             follow_up_days=30,
             retention_years=10,
         )
-        studio.org_unit = community
-        if create:
-            try:
-                with db.session.begin_nested():
-                    db.session.add(studio)
-                    db.session.flush()
-            except IntegrityError:
-                # the first cases of a community registered at the same moment: the other request made it
-                studio = db.session.scalar(select(Studio).where(Studio.org_unit_id == community.id))
+        if not create:
+            studio.org_unit = community
+            return studio
+        # INSERT ... ON CONFLICT DO NOTHING: when the first cases of a community are registered at the same
+        # moment, one request makes the studio and the others take it (a savepoint would not do on SQLite,
+        # where releasing the first savepoint of a request that wrote nothing yet commits it)
+        columns = ("org_unit_id", "name", "committee_name", "number_prefix", "number_format")
+        values = {column: getattr(studio, column) for column in columns}
+        values.update(follow_up_days=studio.follow_up_days, retention_years=studio.retention_years)
+        insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(insert(Studio).values(**values).on_conflict_do_nothing(index_elements=["org_unit_id"]))
+        studio = db.session.scalar(select(Studio).where(Studio.org_unit_id == community.id))
     return studio
 
 
@@ -138,10 +142,10 @@ def update_studio(actor, community, data):
 
 
 def _next_seq(studio, year):
-    # One number at a time per studio: on PostgreSQL the studio's row stays locked until the new case is
-    # committed, so a second intake waits here and then reads the first one's number. (SQLite lets one writer
-    # in at a time; a clash between two reads of the same number is taken up by register_case's retry.)
-    db.session.execute(select(Studio.id).where(Studio.id == studio.id).with_for_update())
+    # One number at a time per studio: writing the studio's row (an UPDATE that changes nothing) locks it until
+    # the new case is committed, on PostgreSQL (that row) and on SQLite (the database, which then also reads
+    # the latest cases), so a second intake waits here and then reads the first one's number.
+    db.session.execute(update(Studio).where(Studio.id == studio.id).values(id=Studio.id))
     current = db.session.scalar(select(func.max(Case.seq)).where(Case.studio_id == studio.id, Case.year == year))
     return (current or 0) + 1
 
@@ -237,44 +241,33 @@ def register_case(actor, community, data, parties, referred_by=None):
     if building is not None and (grid is None or building.grid_id != grid.id):
         raise DomainError(_("The building does not belong to the chosen grid."), field="building_id")
     year = registered_on.year
-    for attempt in range(5):
-        seq = _next_seq(studio, year)
-        case = Case(
-            studio=studio,
-            year=year,
-            seq=seq,
-            number=studio.format_number(year, seq),
-            org_unit=community,
-            grid=grid,
-            building=building,
-            room=data.get("room") or None,
-            address=data.get("address") or None,
-            source=data["source"],
-            category=data["category"],
-            summary=data["summary"],
-            requests=data.get("requests") or None,
-            risk_level=data.get("risk_level") or RiskLevel.low,
-            may_escalate=bool(data.get("may_escalate")),
-            status=CaseStatus.registered,
-            occurred_on=occurred_on,
-            registered_on=registered_on,
-            registered_by_id=getattr(actor, "id", None),
-            referred_by_id=getattr(referred_by, "id", None),
-        )
-        for position, party in enumerate(parties):
-            case.parties.append(Party(position=position, **party))
-        try:
-            with db.session.begin_nested():
-                db.session.add(case)
-                db.session.flush()
-        except IntegrityError:
-            # another mediator took the same number at the same moment: take the next one
-            if case in db.session:
-                db.session.expunge(case)
-            if attempt == 4:
-                raise
-            continue
-        break
+    seq = _next_seq(studio, year)
+    case = Case(
+        studio=studio,
+        year=year,
+        seq=seq,
+        number=studio.format_number(year, seq),
+        org_unit=community,
+        grid=grid,
+        building=building,
+        room=data.get("room") or None,
+        address=data.get("address") or None,
+        source=data["source"],
+        category=data["category"],
+        summary=data["summary"],
+        requests=data.get("requests") or None,
+        risk_level=data.get("risk_level") or RiskLevel.low,
+        may_escalate=bool(data.get("may_escalate")),
+        status=CaseStatus.registered,
+        occurred_on=occurred_on,
+        registered_on=registered_on,
+        registered_by_id=getattr(actor, "id", None),
+        referred_by_id=getattr(referred_by, "id", None),
+    )
+    for position, party in enumerate(parties):
+        case.parties.append(Party(position=position, **party))
+    db.session.add(case)
+    db.session.flush()
     record_event(
         case,
         actor,

@@ -6,10 +6,12 @@ blueprint (views.py)."""
 
 from functools import lru_cache
 
+from flask import url_for
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from app.core.i18n import ngettext
+from app.mediation.enums import AttachmentKind
 
 
 def status_badge(case):
@@ -38,6 +40,39 @@ def deadline_flag(case, today):
     return Markup("")
 
 
+# The kind of file that fills each item of the case file that an upload can fill (app.mediation.checklist).
+FILLED_BY_UPLOAD = {
+    "party_id": AttachmentKind.party_id,
+    "signed_agreement": AttachmentKind.signed_agreement,
+    "power_of_attorney": AttachmentKind.power_of_attorney,
+    "investigation": AttachmentKind.investigation,
+    "evidence": AttachmentKind.evidence,
+    "receipts": AttachmentKind.receipt,
+    "court_papers": AttachmentKind.court_papers,
+}
+
+
+def file_item_link(case, item, user):
+    """Where ``user`` can fill an item of the case file that is not there yet (the upload of the right kind,
+    the session record, the agreement, the rights notice, the visit), or None when they cannot do it now."""
+    if item.key in FILLED_BY_UPLOAD:
+        if case.can_attach(user):
+            return url_for("mediation.new_attachment", case_id=case.id, kind=FILLED_BY_UPLOAD[item.key].value)
+        return None
+    if item.key == "rights_notice" and case.can_give_rights_notice(user):
+        return "#rights"
+    if item.key == "sessions" and case.can_record_session(user):
+        return url_for("mediation.new_session", case_id=case.id)
+    if item.key == "agreement" and case.can_record_agreement(user):
+        return url_for("mediation.agreement", case_id=case.id)
+    if item.key == "follow_up":
+        visit = next((f for f in case.follow_ups if f.done_on is None), None)
+        if visit is not None and case.can_record_follow_up(user, visit):
+            return url_for("mediation.follow_up", case_id=case.id, follow_up_id=visit.id)
+    return None
+
+
 def register(bp):
     bp.add_app_template_global(status_badge)
     bp.add_app_template_global(deadline_flag)
+    bp.add_app_template_global(file_item_link)

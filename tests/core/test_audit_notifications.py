@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from app.core import operations
+from app.core.i18n import force_locale
 from app.core.models import AuditEntry, Notification, User
 from app.extensions import db
 from tests.conftest import page_text, translated
@@ -107,19 +108,30 @@ def test_notify_and_inbox_with_unread_count(app, client, login_as, world):
     assert "unread-count" not in client.get("/").get_data(as_text=True)
 
 
-def test_notification_is_rendered_in_the_recipients_language(app, world):
-    from flask_babel import lazy_gettext
+def test_a_notification_reads_in_the_language_of_whoever_reads_it(app, client, login_as, world):
+    """Kept as its message and parameters (app.core.records), translated when the inbox is shown: the same
+    notification reads in Chinese, then in English once the recipient switches; one written before (text, no
+    parameters) reads as it was written."""
+    from app.core.i18n import lazy_gettext
 
     with app.test_request_context():
-        volunteer = db.session.get(User, world.users["volunteer"])
         mediator = db.session.get(User, world.users["mediator"])
-        volunteer.locale = "en"
-        operations.notify(volunteer, lazy_gettext("Page not found"))
-        operations.notify(mediator, lazy_gettext("Page not found"))
+        operations.notify(mediator, lazy_gettext("You preside over case %(number)s.", number="回龙调〔2026〕第007号"))
+        db.session.add(Notification(user_id=mediator.id, message="旧的消息", params=None))
         db.session.commit()
-        messages = dict(db.session.execute(select(Notification.user_id, Notification.message)).all())
-    assert messages[world.users["volunteer"]] == "Page not found"
-    assert messages[world.users["mediator"]] == translated(app, "Page not found")
+        stored = db.session.scalars(select(Notification.message).where(Notification.message != "旧的消息")).all()
+    assert stored == ["You preside over case %(number)s."]  # the message id, not a translation
+    login_as("mediator")
+    text = page_text(client.get("/notifications"))
+    with app.test_request_context():
+        with force_locale("zh_CN"):
+            chinese = str(lazy_gettext("You preside over case %(number)s.", number="回龙调〔2026〕第007号"))
+    assert chinese != "You preside over case 回龙调〔2026〕第007号." and chinese in text and "旧的消息" in text
+    with app.test_request_context():
+        db.session.get(User, world.users["mediator"]).locale = "en"
+        db.session.commit()
+    text = page_text(client.get("/notifications"))
+    assert "You preside over case 回龙调〔2026〕第007号." in text and "旧的消息" in text
 
 
 def test_others_cannot_open_my_notification_and_external_links_are_not_followed(app, client, login_as, world):

@@ -147,11 +147,19 @@ URL_ARGS = (
     "handling_unit_id",
     "user_id",
     "notification_id",
+    "order_id",
+    "photo_id",
+    "category_id",
 )
 
 
 def url_args(app, world, case_id):
+    from app.grid.models import OrderPhoto
+    from tests.grid.factories import make_order
+
+    order_id = make_order(app, world, upto="replied")
     with app.app_context():
+        order_photo = db.session.scalar(select(OrderPhoto).where(OrderPhoto.order_id == order_id))
         case = db.session.get(Case, case_id)
         note = operations.notify(db.session.get(User, world.users["mediator"]), "测试消息", "/notifications")
         db.session.commit()
@@ -167,6 +175,9 @@ def url_args(app, world, case_id):
             "handling_unit_id": world.property_company,
             "user_id": world.users["volunteer"],
             "notification_id": note.id,
+            "order_id": order_id,
+            "photo_id": order_photo.id,
+            "category_id": order_photo.order.category_id,
         }
 
 

@@ -1,6 +1,7 @@
 """The case's can_<verb>(user, check_state=True) rules: one place that says who may do what in which state,
 asked by the views (without the state: 403 for the wrong person) and by the templates (with it: the button)."""
 
+import io
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from app.core.models import User
 from app.extensions import db
 from app.mediation.models import Case
 from tests.conftest import page_text, translated
-from tests.mediation.factories import make_case
+from tests.mediation.factories import leak_parties, make_case, png_bytes
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates" / "mediation"
 
@@ -86,3 +87,31 @@ def test_opening_the_studio_settings_writes_nothing(app, client, login_as, world
     with app.app_context():
         after = (db.session.scalar(select(func.count(Studio.id))), db.session.scalar(select(func.count(AuditEntry.id))))
     assert before == after == (0, 0)
+
+
+def test_the_case_file_links_each_missing_item_to_what_fills_it(app, client, login_as, world):
+    """A case agreed and visited whose respondent gave no ID number: the parties' identity is missing, linked to
+    the upload of a copy of an ID, and the party says the file will need it; the archive button is not offered
+    while the file is incomplete, the page says what it needs instead. Once the copy is attached, it is."""
+    applicant, respondent = leak_parties()
+    case_id = make_case(app, world, upto="followed_up", parties=[applicant, dict(respondent, id_number=None)])
+    login_as("mediator")
+    html = client.get(f"/mediation/cases/{case_id}").get_data(as_text=True)
+    assert f'href="/mediation/cases/{case_id}/attachments/new?kind=party_id"' in html
+    assert f"/mediation/cases/{case_id}/archive" not in html
+    text = page_text(client.get(f"/mediation/cases/{case_id}"))
+    assert translated(app, "not recorded: the case file will need it, or a copy of the ID") in text
+    assert translated(app, "Parties' identity") in text
+    for kind in ("signed_agreement", "party_id"):
+        response = client.post(
+            f"/mediation/cases/{case_id}/attachments/new",
+            data={"kind": kind, "file": (io.BytesIO(png_bytes()), "f.png")},
+        )
+        assert response.status_code == 302
+    html = client.get(f"/mediation/cases/{case_id}").get_data(as_text=True)
+    assert f'action="/mediation/cases/{case_id}/archive"' in html
+    assert "attachments/new?kind=party_id" not in html
+    # a colleague of the studio who is not on the case sees what is missing, but no link to fill it
+    login_as("colleague")
+    html = client.get(f"/mediation/cases/{case_id}").get_data(as_text=True)
+    assert "attachments/new?kind=" not in html

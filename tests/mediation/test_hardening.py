@@ -3,6 +3,7 @@ exhaust memory or overflow the number column, the view entry of every page that 
 details, and a mediator attached to a grid, who works for the studio of that grid's community."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -301,3 +302,19 @@ def test_first_cases_of_a_community_registered_at_the_same_moment(app, world, lo
         seqs = db.session.scalars(select(Case.seq).where(Case.org_unit_id == world.community_a)).all()
     assert len(studios) == 1
     assert sorted(seqs) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_refused_first_intake_of_a_community_leaves_nothing(app, client, world, login_as):
+    """The first intake of a community, refused by a rule of the operation (a dispute that began after the day
+    it was registered): no studio is left behind either."""
+    login_as("mediator")
+    when = case_dates()
+    with app.app_context():
+        before = database_rows()
+    data = dict(intake(world), occurred_on=when.today.isoformat())
+    data["registered_on"] = (when.today - timedelta(days=3)).isoformat()
+    response = client.post("/mediation/cases/new", data=data)
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Studio)) == 0
+        assert database_rows() == before

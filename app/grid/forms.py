@@ -1,0 +1,124 @@
+"""The forms of grid work; every one goes through the input layer (app.core.forms.LinliForm)."""
+
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import BooleanField, FloatField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.core.forms import LinliForm, choices
+from app.core.i18n import lazy_gettext as _l
+from app.grid.models import ResponseLevel, Satisfaction, VerificationMethod
+
+DESCRIPTION_MAX = 500
+RESULT_MAX = 2000
+PHOTO_ACCEPT = {"accept": "image/*", "capture": "environment"}
+
+
+def required(message=None):
+    return DataRequired(message or _l("This field is required."))
+
+
+def text_area(label, max_length, needed=True, **kwargs):
+    validators = [required()] if needed else [Optional()]
+    validators.append(Length(max=max_length, message=_l("Keep it under %(max)d characters.", max=max_length)))
+    return TextAreaField(
+        label, validators=validators, render_kw={"rows": kwargs.pop("rows", 3), "maxlength": max_length}, **kwargs
+    )
+
+
+class ReportForm(LinliForm):
+    """A grid worker's report from a phone: photos, category, what is wrong, where, how urgent."""
+
+    photos = MultipleFileField(
+        _l("Photos"),
+        description=_l("Take or choose up to 4 photos."),
+        render_kw={**PHOTO_ACCEPT, "multiple": True},
+    )
+    category_id = RadioField(
+        _l("Category"), coerce=int, validators=[required(_l("Choose a category."))], validate_choice=False
+    )
+    description = text_area(_l("What is wrong"), DESCRIPTION_MAX, rows=4)
+    # any id is checked by the operation (the worker's own grid), which says why it refuses one
+    building_id = SelectField(
+        _l("Building"), coerce=int, validators=[required(_l("Choose the building."))], validate_choice=False
+    )
+    room = StringField(
+        _l("Entrance or room"),
+        validators=[Optional(), Length(max=30, message=_l("Keep it under %(max)d characters.", max=30))],
+        render_kw={"maxlength": 30},
+    )
+    level = RadioField(
+        _l("Urgency"),
+        choices=choices([("", _l("As the category says"))] + ResponseLevel.choices()),
+        default="",
+        validators=[Optional()],
+    )
+    latitude = FloatField(
+        _l("Latitude"),
+        validators=[Optional(), NumberRange(-90, 90, message=_l("A latitude is between -90 and 90."))],
+        render_kw={"inputmode": "decimal"},
+    )
+    longitude = FloatField(
+        _l("Longitude"),
+        validators=[Optional(), NumberRange(-180, 180, message=_l("A longitude is between -180 and 180."))],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+class DispatchForm(LinliForm):
+    handling_unit_id = SelectField(
+        _l("Handling unit"), coerce=int, validators=[required(_l("Choose the handling unit."))]
+    )
+    level = RadioField(_l("Response level"), choices=choices(ResponseLevel.choices()), validators=[required()])
+
+
+class ReasonForm(LinliForm):
+    reason = text_area(_l("Reason"), RESULT_MAX)
+
+
+class NoteForm(LinliForm):
+    note = text_area(_l("What the unit must do, and by when"), RESULT_MAX)
+
+
+class ResultForm(LinliForm):
+    """A reply or a settlement on the spot: what was done, and a photo of the result."""
+
+    result = text_area(_l("What was done"), RESULT_MAX, rows=4)
+    photo = FileField(
+        _l("Photo of the result"), description=_l("A photo taken after the work, as proof."), render_kw=PHOTO_ACCEPT
+    )
+
+
+class VerifyForm(LinliForm):
+    satisfaction = RadioField(
+        _l("The resident is"),
+        choices=choices(Satisfaction.choices()),
+        validators=[required(_l("Record the resident's satisfaction."))],
+    )
+    method = RadioField(
+        _l("Checked"),
+        choices=choices(VerificationMethod.choices()),
+        default=str(VerificationMethod.phone),
+        validators=[required()],
+    )
+    note = text_area(_l("Note"), RESULT_MAX, needed=False)
+
+
+class ConfirmForm(LinliForm):
+    """A button that changes something and asks nothing (sign, start, close)."""
+
+
+class CategoryForm(LinliForm):
+    name = StringField(
+        _l("Name"),
+        validators=[required(), Length(max=60, message=_l("Keep it under %(max)d characters.", max=60))],
+        render_kw={"maxlength": 60},
+    )
+    group_name = StringField(
+        _l("Group"),
+        validators=[Optional(), Length(max=60, message=_l("Keep it under %(max)d characters.", max=60))],
+        render_kw={"maxlength": 60},
+    )
+    sort_order = IntegerField(_l("Sort order"), default=0, validators=[Optional(), NumberRange(0, 10000)])
+    default_level = SelectField(_l("Default response level"), choices=choices(ResponseLevel.choices()))
+    default_unit_id = SelectField(_l("Default handling unit"), coerce=int, validators=[Optional()])
+    active = BooleanField(_l("Offered to grid workers"), default=True)

@@ -1,0 +1,329 @@
+"""Reads of grid work: one order with everything its page shows, the lists of each role (read as plain rows
+by statements built once), and the choices of the forms (categories, buildings, handling units). Every list is
+scoped to what the user may see: a grid worker their own reports and their grid, a handler their unit, staff
+their area. Changes are in operations.py."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache, lru_cache
+
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.core.i18n import lazy_gettext as _l
+from app.core.models import Building, HandlingUnit, OrgUnit, User
+from app.core.pagination import Page
+from app.core.permissions import has_role
+from app.core.queries import prefix_binds, prefix_match, prefix_match_bound, rows
+from app.core.roles import Role
+from app.core.types import utcnow
+from app.extensions import db
+from app.grid.models import (
+    HANDLING,
+    WITH_UNIT,
+    Category,
+    OrderEvent,
+    OrderStatus,
+    OrderSummary,
+    SupervisionNotice,
+    WorkOrder,
+)
+from app.grid.operations import due_soon_window
+
+# --- one order with everything its page shows --------------------------------------------------
+
+
+def _named(relationship):
+    return joinedload(relationship).load_only(User.id, User.name)
+
+
+ORDER_JOINS = ("grid", "building", "category", "handling_unit", "org_unit")
+ORDER_COLLECTIONS = {
+    "photos": (),
+    "events": (_named(OrderEvent.actor),),
+    "notices": (_named(SupervisionNotice.issued_by),),
+}
+
+
+def order_with_details(order_id):
+    """The order with its place, category, unit, reporter, photos, timeline and notices; None if none."""
+    statements = _order_statements()
+    order = db.session.scalar(statements["order"], {"order_id": order_id})
+    if order is None:
+        return None
+    for name in ORDER_COLLECTIONS:
+        set_committed_value(order, name, db.session.scalars(statements[name], {"order_id": order.id}).all())
+    return order
+
+
+@cache
+def _order_statements():
+    statements = {
+        "order": select(WorkOrder)
+        .where(WorkOrder.id == bindparam("order_id"))
+        .options(*(joinedload(getattr(WorkOrder, name)) for name in ORDER_JOINS), _named(WorkOrder.reporter))
+    }
+    for name, options in ORDER_COLLECTIONS.items():
+        prop = getattr(WorkOrder, name).property
+        (order_key,) = prop.remote_side
+        statements[name] = (
+            select(prop.mapper.class_)
+            .where(order_key == bindparam("order_id"))
+            .order_by(*prop.order_by)
+            .options(*options)
+        )
+    return statements
+
+
+# --- the lists ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class OrderListItem(OrderSummary):
+    """An order as lists show it: only the columns they need, read as a plain row."""
+
+    id: int
+    number: str
+    status: OrderStatus
+    level: str
+    category: str
+    grid: str
+    building: str | None
+    room: str | None
+    reported_at: datetime
+    due_at: datetime | None
+    sign_due_at: datetime | None
+    unit: str | None
+    supervision_count: int
+    reopen_count: int
+    return_reason: str | None
+
+    @property
+    def place(self):
+        return " · ".join(p for p in (self.grid, " ".join(x for x in (self.building, self.room) if x)) if p)
+
+
+_grid = aliased(OrgUnit, name="order_grid")
+LIST_COLUMNS = (
+    WorkOrder.id,
+    WorkOrder.number,
+    WorkOrder.status,
+    WorkOrder.level,
+    Category.name,
+    _grid.name,
+    Building.name,
+    WorkOrder.room,
+    WorkOrder.reported_at,
+    WorkOrder.due_at,
+    WorkOrder.sign_due_at,
+    HandlingUnit.name,
+    WorkOrder.supervision_count,
+    WorkOrder.reopen_count,
+    WorkOrder.return_reason,
+)
+
+
+def _in_scope(column):
+    return column.in_(select(OrgUnit.id).where(prefix_match_bound(OrgUnit.path, "scope")))
+
+
+@dataclass(frozen=True)
+class OrderList:
+    """A list of orders one kind of user works through: who sees it, which orders, in which order."""
+
+    name: str
+    title: object
+    role: Role
+    empty: object
+    condition: object = field(repr=False)  # () -> SQL condition with bind parameters
+    order_by: object = field(repr=False)  # () -> columns
+
+
+LISTS = {
+    item.name: item
+    for item in (
+        OrderList(
+            "mine",
+            _l("My reports"),
+            Role.grid_worker,
+            _l("You have not reported anything yet."),
+            lambda: WorkOrder.reporter_id == bindparam("user_id"),
+            lambda: (WorkOrder.id.desc(),),
+        ),
+        OrderList(
+            "grid",
+            _l("Open orders of my grid"),
+            Role.grid_worker,
+            _l("No open orders in your grid."),
+            lambda: _in_scope(WorkOrder.grid_id) & (WorkOrder.status != OrderStatus.closed),
+            lambda: (WorkOrder.id.desc(),),
+        ),
+        OrderList(
+            "to_sign",
+            _l("Waiting to be signed for"),
+            Role.handler,
+            _l("Nothing to sign for."),
+            lambda: (WorkOrder.handling_unit_id == bindparam("unit_id")) & (WorkOrder.status == OrderStatus.dispatched),
+            lambda: (WorkOrder.sign_due_at, WorkOrder.id),
+        ),
+        OrderList(
+            "handling",
+            _l("In progress"),
+            Role.handler,
+            _l("No orders in progress."),
+            lambda: (WorkOrder.handling_unit_id == bindparam("unit_id")) & WorkOrder.status.in_(HANDLING),
+            lambda: (WorkOrder.due_at, WorkOrder.id),
+        ),
+        OrderList(
+            "due_soon",
+            _l("Due soon or overdue"),
+            Role.handler,
+            _l("Nothing is due soon."),
+            lambda: (
+                (WorkOrder.handling_unit_id == bindparam("unit_id"))
+                & WorkOrder.status.in_(WITH_UNIT)
+                & (WorkOrder.due_at <= bindparam("soon"))
+            ),
+            lambda: (WorkOrder.due_at, WorkOrder.id),
+        ),
+        OrderList(
+            "queue",
+            _l("Dispatch queue"),
+            Role.admin,
+            _l("No orders wait to be dispatched."),
+            lambda: _in_scope(WorkOrder.org_unit_id) & (WorkOrder.status == OrderStatus.reported),
+            lambda: (WorkOrder.id,),
+        ),
+        OrderList(
+            "overdue",
+            _l("Overdue board"),
+            Role.admin,
+            _l("No order is overdue."),
+            lambda: (
+                _in_scope(WorkOrder.org_unit_id)
+                & WorkOrder.status.in_(WITH_UNIT)
+                & or_(
+                    WorkOrder.due_at < bindparam("now"),
+                    and_(WorkOrder.status == OrderStatus.dispatched, WorkOrder.sign_due_at < bindparam("now")),
+                )
+            ),
+            lambda: (WorkOrder.due_at, WorkOrder.id),
+        ),
+        OrderList(
+            "to_verify",
+            _l("To verify and close"),
+            Role.admin,
+            _l("No replies wait for verification."),
+            lambda: (
+                _in_scope(WorkOrder.org_unit_id) & WorkOrder.status.in_((OrderStatus.replied, OrderStatus.verified))
+            ),
+            lambda: (WorkOrder.replied_at, WorkOrder.id),
+        ),
+    )
+}
+
+
+def lists_for(user):
+    """The lists ``user`` works through, in page order (a handler without a unit has none of theirs)."""
+    found = []
+    for order_list in LISTS.values():
+        if not has_role(user, order_list.role):
+            continue
+        if order_list.role == Role.handler and user.handling_unit_id is None:
+            continue
+        found.append(order_list)
+    return found
+
+
+def list_page(user, name, page, per_page, now=None):
+    """A page of the list ``name`` for ``user`` (who must have it: lists_for), read as OrderListItems in one
+    statement."""
+    now = now or utcnow()
+    params = {
+        "user_id": user.id,
+        "unit_id": user.handling_unit_id or 0,
+        "now": now,
+        "soon": now + due_soon_window(),
+        "limit": per_page + 1,
+        "offset": (page - 1) * per_page,
+        **prefix_binds("scope", user.org_unit.path),
+    }
+    found = rows(_list_statement(db.engine.dialect.name, name), params)
+    return Page([OrderListItem(*row) for row in found[:per_page]], page, per_page, len(found) > per_page)
+
+
+@lru_cache(maxsize=32)
+def _list_statement(dialect, name):
+    """The statement of one list, built once per process; the user, the clock and the page are bound."""
+    order_list = LISTS[name]
+    return (
+        select(*LIST_COLUMNS)
+        .select_from(WorkOrder)
+        .join(Category, Category.id == WorkOrder.category_id)
+        .join(_grid, _grid.id == WorkOrder.grid_id)
+        .outerjoin(Building, Building.id == WorkOrder.building_id)
+        .outerjoin(HandlingUnit, HandlingUnit.id == WorkOrder.handling_unit_id)
+        .where(order_list.condition())
+        .order_by(*order_list.order_by())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+# --- choices of the forms ----------------------------------------------------------------------
+
+
+def categories_for(unit):
+    """Active categories offered in ``unit``: those of the unit and of every unit above it."""
+    return db.session.scalars(
+        select(Category)
+        .where(Category.active.is_(True), Category.org_unit_id.in_(unit.ancestor_ids))
+        .order_by(Category.group_name, Category.sort_order, Category.name)
+    ).all()
+
+
+def buildings_for(user):
+    """The buildings of the grids in the user's unit (a grid worker's own grid), with their grids."""
+    return db.session.scalars(
+        select(Building)
+        .join(OrgUnit, OrgUnit.id == Building.grid_id)
+        .where(prefix_match(OrgUnit.path, user.org_unit.path))
+        .options(selectinload(Building.grid))
+        .order_by(OrgUnit.path, Building.name)
+    ).all()
+
+
+def units_for(order):
+    """Active handling units that serve the order's grid (their area holds it)."""
+    return db.session.scalars(
+        select(HandlingUnit)
+        .where(HandlingUnit.active.is_(True), HandlingUnit.org_unit_id.in_(order.grid.ancestor_ids))
+        .order_by(HandlingUnit.name)
+    ).all()
+
+
+def category_units_for(user):
+    """Handling units an admin may name as a category's default: those serving the admin's area or above."""
+    return db.session.scalars(
+        select(HandlingUnit)
+        .join(OrgUnit, OrgUnit.id == HandlingUnit.org_unit_id)
+        .where(
+            HandlingUnit.active.is_(True),
+            or_(prefix_match(OrgUnit.path, user.org_unit.path), OrgUnit.id.in_(user.org_unit.ancestor_ids)),
+        )
+        .order_by(HandlingUnit.name)
+    ).all()
+
+
+def categories_page(user, page, per_page):
+    """The categories an admin manages (their unit and below), by group and order."""
+    from app.core.pagination import paginate
+    from app.core.queries import scope_query
+
+    query = (
+        scope_query(select(Category), Category.org_unit_id, user)
+        .options(selectinload(Category.default_unit), selectinload(Category.org_unit))
+        .order_by(Category.group_name, Category.sort_order, Category.name, Category.id)
+    )
+    return paginate(query, per_page, page)
