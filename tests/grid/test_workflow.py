@@ -116,7 +116,9 @@ def test_the_whole_loop_through_http(app, client, login_as, world):
         ]
         assert [(e.from_status, e.to_status) for e in order.events][2] == (OrderStatus.dispatched, OrderStatus.reported)
         audited = db.session.scalars(
-            select(AuditEntry.action).where(AuditEntry.target_type == "grid_orders", AuditEntry.target_id == order_id)
+            select(AuditEntry.action)
+            .where(AuditEntry.target_type == "grid_orders", AuditEntry.target_id == order_id)
+            .order_by(AuditEntry.id)
         ).all()
         assert audited == [f"grid.{kind}" for kind in kinds]
         assert len([p for p in order.photos if p.kind == "after"]) == 2 and order.satisfaction == "satisfied"
