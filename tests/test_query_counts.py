@@ -15,9 +15,13 @@ from app.core.i18n import lazy_gettext as _l
 from app.core.models import Building, OrgUnit, User
 from app.core.roles import Role
 from app.extensions import db
+from app.grid import operations as grid_ops
+from app.grid.models import WorkOrder
 from app.mediation import operations as ops
 from app.mediation.models import Case, FollowUp
 from tests.conftest import make_unit, make_user, page_text, search
+from tests.grid.factories import make_order
+from tests.grid.factories import photo as grid_photo
 from tests.mediation.factories import case_dates, leak_parties, make_case
 
 # the user (with the unread notifications), the case with its many-to-one rows, its seven collections (parties,
@@ -316,3 +320,98 @@ def test_bench_floors_do_not_grow(app, bench_app, login_as, world, bench_count_q
     assert unread_badge(client.get("/_bench/audited")) == 30
     many = [statements_of(client, bench_count_queries, url) for url in ("/_bench/floor", "/_bench/audited")]
     assert (few, many) == ([FLOOR_LOGGED_IN, FLOOR_AUDITED], [FLOOR_LOGGED_IN, FLOOR_AUDITED])
+
+
+# --- grid work orders -------------------------------------------------------------------------
+
+# the user, one page of the list (the orders with their category, grid, building and unit, one statement)
+GRID_LIST = 2
+# an administrator's grid page: the user, and five orders of each of their three lists (dispatch queue, overdue
+# board, replies to verify)
+GRID_HOME_STAFF = 4
+# the user, the order with its grid, building, category, unit, community, reporter and mediation case (one
+# statement), its photos, its timeline with the actors, its supervision notices with who issued them
+GRID_ORDER_PAGE = 5
+
+# who reads each list, and the stages of the orders it shows (tests/grid/factories.py STAGES)
+GRID_LISTS = [
+    ("grid_worker", "mine", ["reported", "dispatched", "replied", "closed", "settled"]),
+    ("grid_worker", "grid", ["reported", "dispatched", "signed", "replied", "reopened"]),
+    ("handler", "to_sign", ["dispatched"]),
+    ("handler", "handling", ["signed", "in_progress", "reopened"]),
+    ("admin", "queue", ["reported"]),
+    ("admin", "overdue", ["overdue"]),
+]
+
+
+def order_numbers(app, order_ids):
+    with app.app_context():
+        numbers = db.session.scalars(select(WorkOrder.number).where(WorkOrder.id.in_(order_ids))).all()
+        db.session.remove()
+    return numbers
+
+
+@pytest.mark.parametrize(("role", "name", "stages"), GRID_LISTS, ids=[name for _role, name, _stages in GRID_LISTS])
+def test_grid_lists_statements_do_not_grow_with_the_orders(
+    app, client, login_as, world, count_queries, role, name, stages
+):
+    """Each role's lists (the grid worker's, the unit handler's, the staff's): one order, then 13."""
+    login_as(role)
+    url = f"/grid/orders?list={name}"
+    first = make_order(app, world, upto=stages[0])
+    few = statements_of(client, count_queries, url)
+    more = [make_order(app, world, upto=stages[i % len(stages)]) for i in range(12)]
+    shown = page_text(client.get(url))
+    assert all(number in shown for number in order_numbers(app, [first, *more]))
+    many = statements_of(client, count_queries, url)
+    assert (few, many) == (GRID_LIST, GRID_LIST)
+
+
+def test_grid_staff_page_statements_do_not_grow_with_the_orders(app, client, login_as, world, count_queries):
+    """The benchmark's grid page: the administrator's three lists, five orders each."""
+    login_as("admin")
+    make_order(app, world, upto="reported")
+    few = statements_of(client, count_queries, "/grid/")
+    for stage in ["reported", "overdue", "replied"] * 6:
+        make_order(app, world, upto=stage)
+    shown = page_text(client.get("/grid/"))
+    assert shown.count("WG") == 15
+    many = statements_of(client, count_queries, "/grid/")
+    assert (few, many) == (GRID_HOME_STAFF, GRID_HOME_STAFF)
+
+
+def busy_order(app, world):
+    """An order with much of everything: overdue and supervised twice, replied to, reopened, replied to again
+    (with an after photo each time), verified and closed."""
+    order_id = make_order(app, world, upto="overdue")
+    with app.test_request_context():
+        order = db.session.get(WorkOrder, order_id)
+        admin, handler = (db.session.get(User, world.users[role]) for role in ("admin", "handler"))
+        grid_ops.supervise(admin, order, "已超期，请立即处理")
+        grid_ops.supervise(admin, order, "请于今日内办结")
+        grid_ops.reply(handler, order, "已修好", grid_photo("after1.jpg"))
+        grid_ops.verify(admin, order, "unsatisfied", "phone", "还是不亮")
+        grid_ops.reply(handler, order, "已更换线路", grid_photo("after2.jpg"))
+        grid_ops.verify(admin, order, "satisfied", "doorstep")
+        grid_ops.close(admin, order)
+        db.session.commit()
+    return order_id
+
+
+@pytest.mark.parametrize("role", ["admin", "handler", "grid_worker"])
+def test_grid_order_page_statements_do_not_grow_with_what_the_order_holds(
+    app, client, login_as, world, count_queries, role
+):
+    """The order page as staff, the unit and the grid worker see it: an order just dispatched (a photo, two
+    timeline entries), then a busy one."""
+    login_as(role)
+    few = statements_of(client, count_queries, f"/grid/orders/{make_order(app, world, upto='dispatched')}")
+    busy = busy_order(app, world)
+    shown = page_text(client.get(f"/grid/orders/{busy}"))
+    assert "请于今日内办结" in shown and "已更换线路" in shown
+    with app.app_context():
+        order = db.session.get(WorkOrder, busy)
+        assert (len(order.photos), len(order.events), len(order.notices)) == (3, 10, 2)
+        db.session.remove()
+    many = statements_of(client, count_queries, f"/grid/orders/{busy}")
+    assert (few, many) == (GRID_ORDER_PAGE, GRID_ORDER_PAGE)

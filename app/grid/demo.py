@@ -27,6 +27,9 @@ CATEGORIES = [
     ("其他", "服务", ResponseLevel.seven_days, None, 70),
 ]
 
+# the categories whose orders may become mediation cases
+DISPUTES = {"矛盾纠纷"}
+
 
 def _user(phone):
     return db.session.scalar(select(User).where(User.phone == phone))
@@ -58,7 +61,14 @@ def load_categories():
         ops.save_category(
             None,
             street,
-            {"name": name, "group_name": group, "sort_order": order, "default_level": level, "default_unit": unit},
+            {
+                "name": name,
+                "group_name": group,
+                "sort_order": order,
+                "default_level": level,
+                "default_unit": unit,
+                "is_dispute": name in DISPUTES,
+            },
         )
 
 

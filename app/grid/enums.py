@@ -23,6 +23,8 @@ class OrderStatus(TitledEnum):
     reopened = "reopened", _l("Reopened")
     verified = "verified", _l("Verified")
     closed = "closed", _l("Closed")
+    # a dispute turned into a mediation case (the case goes on in the studio; the order ends here)
+    to_mediation = "to_mediation", _l("Passed to mediation")
 
 
 class OrderSource(TitledEnum):
@@ -48,19 +50,23 @@ class VerificationMethod(TitledEnum):
 
 
 # The only status changes there are. Everything else is refused. A return (退单) sends a dispatched order back
-# to the dispatch queue; settling on the spot (就地化解) closes a reported one; "unsatisfied" reopens a reply.
+# to the dispatch queue; settling on the spot (就地化解) closes a reported one; "unsatisfied" reopens a reply;
+# a dispute reported, or dispatched and not yet signed for, may be passed to the mediation studio.
 TRANSITIONS = {
-    OrderStatus.reported: {OrderStatus.dispatched, OrderStatus.closed},
-    OrderStatus.dispatched: {OrderStatus.signed, OrderStatus.reported},
+    OrderStatus.reported: {OrderStatus.dispatched, OrderStatus.closed, OrderStatus.to_mediation},
+    OrderStatus.dispatched: {OrderStatus.signed, OrderStatus.reported, OrderStatus.to_mediation},
     OrderStatus.signed: {OrderStatus.in_progress, OrderStatus.replied},
     OrderStatus.in_progress: {OrderStatus.replied},
     OrderStatus.replied: {OrderStatus.verified, OrderStatus.reopened},
     OrderStatus.reopened: {OrderStatus.replied},
     OrderStatus.verified: {OrderStatus.closed},
     OrderStatus.closed: set(),
+    OrderStatus.to_mediation: set(),
 }
 # with a handling unit, whose clock runs: what can be overdue and supervised
 WITH_UNIT = (OrderStatus.dispatched, OrderStatus.signed, OrderStatus.in_progress, OrderStatus.reopened)
 # the unit has signed for it and works on it: what it may reply to
 HANDLING = (OrderStatus.signed, OrderStatus.in_progress, OrderStatus.reopened)
-OPEN_STATUSES = tuple(status for status in OrderStatus if status != OrderStatus.closed)
+# where an order's life in grid work ends: closed, or passed to mediation
+ENDED = (OrderStatus.closed, OrderStatus.to_mediation)
+OPEN_STATUSES = tuple(status for status in OrderStatus if status not in ENDED)

@@ -122,3 +122,7 @@ class CategoryForm(LinliForm):
     default_level = SelectField(_l("Default response level"), choices=choices(ResponseLevel.choices()))
     default_unit_id = SelectField(_l("Default handling unit"), coerce=int, validators=[Optional()])
     active = BooleanField(_l("Offered to grid workers"), default=True)
+    is_dispute = BooleanField(
+        _l("A dispute between people"),
+        description=_l("Its work orders can be turned into mediation cases by the community's mediation studio."),
+    )

@@ -3,7 +3,7 @@ the closed loop live in operations.py; who may do what is asked here (can_<verb>
 
 from datetime import timedelta
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import permissions, records
@@ -13,6 +13,7 @@ from app.core.roles import Role
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
 from app.grid.enums import (  # noqa: F401  (the enums are part of the models' public names)
+    ENDED,
     HANDLING,
     OPEN_STATUSES,
     TRANSITIONS,
@@ -24,6 +25,7 @@ from app.grid.enums import (  # noqa: F401  (the enums are part of the models' p
     Satisfaction,
     VerificationMethod,
 )
+from app.mediation.models import Case
 
 
 class Category(db.Model):
@@ -40,6 +42,8 @@ class Category(db.Model):
     default_level: Mapped[ResponseLevel] = enum_column(ResponseLevel, "default_level", 16)
     default_unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_units.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # a dispute between people (矛盾纠纷): its orders may be turned into mediation cases
+    is_dispute: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
     org_unit: Mapped[OrgUnit] = relationship()
@@ -90,6 +94,8 @@ ORDER_CHECKS = {
     "position_pair": "(latitude IS NULL) = (longitude IS NULL)",
     "position_range": "(latitude IS NULL) OR (latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180)",
     "counts": "reopen_count >= 0 AND supervision_count >= 0",
+    # passed to mediation exactly when linked to its case
+    "to_mediation_has_case": "(status = 'to_mediation') = (mediation_case_id IS NOT NULL)",
 }
 
 
@@ -149,6 +155,10 @@ class WorkOrder(OrderSummary, db.Model):
     verification_note: Mapped[str | None] = mapped_column(Text)
     reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
     supervision_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the mediation case a dispute was turned into (to_mediation); one order per case
+    mediation_case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mediation_cases.id", ondelete="SET NULL"), unique=True
+    )
 
     org_unit: Mapped[OrgUnit] = relationship(foreign_keys=[org_unit_id])
     grid: Mapped[OrgUnit] = relationship(foreign_keys=[grid_id])
@@ -156,6 +166,7 @@ class WorkOrder(OrderSummary, db.Model):
     category: Mapped[Category] = relationship()
     reporter: Mapped[User | None] = relationship()
     handling_unit: Mapped[HandlingUnit | None] = relationship()
+    mediation_case: Mapped[Case | None] = relationship()
     photos: Mapped[list["OrderPhoto"]] = relationship(
         back_populates="order", order_by="OrderPhoto.id", cascade="all, delete-orphan"
     )
@@ -215,8 +226,17 @@ class WorkOrder(OrderSummary, db.Model):
     def is_reporter(self, user):
         return permissions.is_authenticated(user) and self.reporter_id is not None and user.id == self.reporter_id
 
+    def is_studio_mediator(self, user):
+        """A mediator of the studio of the order's community (Case.can_view's rule for its cases)."""
+        return permissions.has_role(user, Role.mediator) and permissions.works_in(user, self.org_unit)
+
     def can_view(self, user):
         return self.is_staff(user) or self.is_grid_worker(user) or self.is_reporter(user) or self.is_unit_handler(user)
+
+    def can_see_case_status(self, user):
+        """The status of the mediation case it became: whoever sees the order (the case's details are the
+        studio's: Case.can_view)."""
+        return self.mediation_case is not None and self.can_view(user)
 
     def can_see_caller(self, user):
         """The caller's full number: staff, for the verification call."""
@@ -254,6 +274,16 @@ class WorkOrder(OrderSummary, db.Model):
 
     def can_supervise(self, user, check_state=True, now=None):
         return self.is_staff(user) and (not check_state or self.is_overdue(now or utcnow()))
+
+    def can_refer_to_mediation(self, user, check_state=True):
+        """Turn a dispute into a mediation case (from the studio's intake): community staff, or a mediator of
+        the community's studio, who then sees what the order says (a mediator sees no other order). Only an
+        order of a dispute category; with the state: reported, or dispatched and not yet signed for."""
+        return (
+            self.category.is_dispute
+            and (self.is_staff(user) or self.is_studio_mediator(user))
+            and (not check_state or (self.mediation_case_id is None and self.allows(OrderStatus.to_mediation)))
+        )
 
     def can_see_photo(self, user):
         return self.can_view(user)

@@ -74,6 +74,9 @@ STATUS_REFUSALS = {
     OrderStatus.verified: _l("Only a replied order can be verified with the resident."),
     OrderStatus.reopened: _l("Only a replied order can be reopened."),
     OrderStatus.closed: _l("Only a verified order can be closed."),
+    OrderStatus.to_mediation: _l(
+        "Only a reported order, or one dispatched and not yet signed for, can be passed to mediation."
+    ),
 }
 
 
@@ -81,6 +84,13 @@ def require_transition(order, to_status):
     to_status = OrderStatus(to_status)
     if order.status == OrderStatus.closed:
         raise InvalidTransition(_("This work order is closed and can no longer be changed."))
+    if order.status == OrderStatus.to_mediation:
+        raise InvalidTransition(
+            _(
+                "This work order was passed to mediation as case %(number)s and can no longer be changed.",
+                number=order.mediation_case.number,
+            )
+        )
     if not order.allows(to_status):
         raise InvalidTransition(
             _("%(reason)s This work order is %(status)s.", reason=STATUS_REFUSALS[to_status], status=order.status.title)
@@ -120,7 +130,7 @@ def due_soon_window():
 
 # --- categories ------------------------------------------------------------------------------
 
-CATEGORY_FIELDS = ("name", "group_name", "sort_order", "default_level", "default_unit", "active")
+CATEGORY_FIELDS = ("name", "group_name", "sort_order", "default_level", "default_unit", "active", "is_dispute")
 
 
 def save_category(actor, unit, data, category=None):
@@ -147,6 +157,7 @@ def save_category(actor, unit, data, category=None):
     category.default_level = data["default_level"]
     category.default_unit = default_unit
     category.active = bool(data.get("active", True))
+    category.is_dispute = bool(data.get("is_dispute"))
     db.session.flush()
     action = "grid.category_created" if created else "grid.category_updated"
     core_ops.log(actor, action, category, _l("Category %(name)s", name=name))
@@ -412,6 +423,49 @@ def supervise(actor, order, note):
         order, _l("Supervision notice on overdue work order %(number)s: %(note)s", number=order.number, note=note)
     )
     db.session.flush()
+
+
+# --- from a dispute to mediation ----------------------------------------------------------------
+
+
+def require_referable(order, community=None):
+    """The order may become a mediation case (of ``community``, if given): a dispute, not yet linked, in a
+    state that allows it; InvalidTransition with the reason otherwise."""
+    if not order.category.is_dispute:
+        raise InvalidTransition(_("Only a work order of a dispute category can be passed to mediation."))
+    require_transition(order, OrderStatus.to_mediation)
+    if community is not None and community.id != order.org_unit_id:
+        raise InvalidTransition(_("The case must be registered in the work order's community."))
+
+
+def refer_to_mediation(actor, order, case):
+    """A dispute becomes the mediation case ``case`` (registered from it in the same transaction): the order is
+    linked to the case and ends here, passed to mediation; both timelines and the audit log say so; the
+    reporter (who sees the case's status) and, if it was dispatched, the unit are told."""
+    from app.mediation import operations as mediation_ops  # grid builds on the studio, never the other way
+
+    require_referable(order, case.org_unit)
+    order.mediation_case = case
+    transition(
+        order,
+        OrderStatus.to_mediation,
+        actor,
+        "to_mediation",
+        _l("Passed to mediation as case %(number)s", number=case.number),
+        {"mediation_case_id": case.id, "case_number": case.number},
+    )
+    mediation_ops.record_event(
+        case,
+        actor,
+        "from_work_order",
+        _l("Registered from work order %(number)s", number=order.number),
+        data={"order_id": order.id, "order_number": order.number},
+    )
+    db.session.flush()
+    _notify_handlers(
+        order, _l("Work order %(number)s was passed to mediation; your unit need not handle it.", number=order.number)
+    )
+    _notify_reporter(order, actor)
 
 
 # --- notifications ---------------------------------------------------------------------------

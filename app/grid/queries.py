@@ -20,6 +20,7 @@ from app.core.roles import Role
 from app.core.types import utcnow
 from app.extensions import db
 from app.grid.models import (
+    ENDED,
     HANDLING,
     WITH_UNIT,
     Category,
@@ -38,7 +39,7 @@ def _named(relationship):
     return joinedload(relationship).load_only(User.id, User.name)
 
 
-ORDER_JOINS = ("grid", "building", "category", "handling_unit", "org_unit")
+ORDER_JOINS = ("grid", "building", "category", "handling_unit", "org_unit", "mediation_case")
 ORDER_COLLECTIONS = {
     "photos": (),
     "events": (_named(OrderEvent.actor),),
@@ -156,7 +157,7 @@ LISTS = {
             _l("Open orders of my grid"),
             Role.grid_worker,
             _l("No open orders in your grid."),
-            lambda: _in_scope(WorkOrder.grid_id) & (WorkOrder.status != OrderStatus.closed),
+            lambda: _in_scope(WorkOrder.grid_id) & WorkOrder.status.not_in(ENDED),
             lambda: (WorkOrder.id.desc(),),
         ),
         OrderList(
@@ -272,6 +273,47 @@ def _list_statement(dialect, name):
 
 
 # --- choices of the forms ----------------------------------------------------------------------
+
+
+# --- from a dispute to mediation -----------------------------------------------------------------
+
+REFERABLE = (OrderStatus.reported, OrderStatus.dispatched)
+MAX_DISPUTES_SHOWN = 20
+
+
+def order_to_refer(order_id):
+    """The order the studio's intake is opened from, with what the intake carries over; None if none."""
+    return db.session.scalar(
+        select(WorkOrder)
+        .where(WorkOrder.id == order_id)
+        .options(*(joinedload(getattr(WorkOrder, name)) for name in ("grid", "building", "category", "org_unit")))
+    )
+
+
+def disputes_to_refer(community):
+    """Disputes of ``community`` reported by grid workers that may still become mediation cases (reported, or
+    dispatched and not signed for), oldest first: what the studio's intake offers to start from."""
+    return db.session.scalars(
+        select(WorkOrder)
+        .join(WorkOrder.category)
+        .where(
+            WorkOrder.org_unit_id == community.id,
+            WorkOrder.status.in_(REFERABLE),
+            Category.is_dispute.is_(True),
+        )
+        .options(*(joinedload(getattr(WorkOrder, name)) for name in ("grid", "building")))
+        .order_by(WorkOrder.id)
+        .limit(MAX_DISPUTES_SHOWN)
+    ).all()
+
+
+def order_of_case(case):
+    """The work order a mediation case was registered from (with what can_view asks), or None."""
+    return db.session.scalar(
+        select(WorkOrder)
+        .where(WorkOrder.mediation_case_id == case.id)
+        .options(*(joinedload(getattr(WorkOrder, name)) for name in ("grid", "org_unit")))
+    )
 
 
 def categories_for(unit):

@@ -17,6 +17,8 @@ from app.core.storage import content_disposition
 from app.core.templating import date_filter
 from app.core.types import local_today
 from app.extensions import db
+from app.grid import operations as grid_ops
+from app.grid import queries as grid_queries
 from app.mediation import checklist, forms, queries, templating
 from app.mediation import operations as ops
 from app.mediation.models import (
@@ -24,6 +26,7 @@ from app.mediation.models import (
     AgreementForm,
     Attachment,
     Case,
+    CaseSource,
     DisputeCategory,
     FollowUp,
     MediationSession,
@@ -129,7 +132,7 @@ def index():
 # --- intake ----------------------------------------------------------------------------------
 
 
-def prepare_case_form(form, community):
+def prepare_case_form(form, community, order=None):
     grids = db.session.scalars(
         select(OrgUnit).where(OrgUnit.parent_id == community.id, OrgUnit.kind == "grid").order_by(OrgUnit.name)
     ).all()
@@ -141,9 +144,10 @@ def prepare_case_form(form, community):
         .order_by(Building.grid_id, Building.id)
     ).all()
     form.building_id.choices = choices([(0, "—")] + [(b.id, f"{b.grid.name} {b.name}") for b in buildings])
-    form.reported_by_id.choices = choices(
-        [(0, "—")] + [(u.id, f"{u.name}（{u.org_unit.name}）") for u in queries.grid_workers_for(community)]
-    )
+    workers = queries.grid_workers_for(community)
+    if order is not None and order.reporter is not None and order.reporter not in workers:
+        workers.append(order.reporter)  # moved or left since: still the one who reported it
+    form.reported_by_id.choices = choices([(0, "—")] + [(u.id, f"{u.name}（{u.org_unit.name}）") for u in workers])
     for entry in form.parties:
         entry.form.building_id.choices = form.building_id.choices
     if not form.is_submitted():
@@ -151,6 +155,33 @@ def prepare_case_form(form, community):
         roles = [PartyRole.applicant, PartyRole.respondent]
         for entry, role in zip(form.parties, roles, strict=False):
             entry.form.role.data = str(role)
+        if order is not None:
+            prefill_from_order(form, order)
+
+
+def intake_order():
+    """The work order the intake starts from (``from_order``: on the link, then a hidden field of the form), if
+    any: a dispute the current user may turn into a case (community staff, or a mediator of its studio);
+    404 otherwise, so that an order id of another community, or of an order that is no dispute, tells nothing."""
+    order_id = request.values.get("from_order", type=int)
+    if not order_id:
+        return None
+    order = grid_queries.order_to_refer(order_id)
+    if order is None or not order.can_refer_to_mediation(current_user, check_state=False):
+        abort(404)
+    return order
+
+
+def prefill_from_order(form, order):
+    """What the order says goes into the intake: its description, place and reporter (the parties' names and
+    phones are not in it: the mediator adds them)."""
+    form.source.data = str(CaseSource.grid_report)
+    form.summary.data = order.description
+    form.grid_id.data = order.grid_id
+    form.building_id.data = order.building_id or 0
+    form.room.data = order.room
+    form.occurred_on.data = None
+    form.reported_by_id.data = order.reporter_id or 0
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -159,21 +190,22 @@ def new_case():
     communities = queries.communities_for(current_user)
     if not communities:
         abort(403)
-    community_id = request.values.get("community_id", type=int) or communities[0].id
+    order = intake_order()
+    community_id = order.org_unit_id if order else request.values.get("community_id", type=int) or communities[0].id
     community = next((c for c in communities if c.id == community_id), None)
     if community is None:
         abort(404)
+    if order is not None and request.method == "GET" and not order.can_refer_to_mediation(current_user):
+        return refused_order(order)
     form = forms.CaseForm()
-    prepare_case_form(form, community)
+    prepare_case_form(form, community, order)
     if request.method == "POST" and "add_party" in request.form:
         if len(form.parties) < form.parties.max_entries:
             form.parties.append_entry({"role": PartyRole.other})
             form.parties[-1].form.building_id.choices = form.building_id.choices
         else:
             flash(_("A case can have at most %(n)s parties.", n=form.parties.max_entries), "error")
-        return render_template(
-            "mediation/new.html", form=form, community=community, communities=communities, related=[]
-        )
+        return intake_page(form, community, communities, order)
     related = []
     if request.method == "POST" and "check" in request.form:
         form.validate()
@@ -186,9 +218,7 @@ def new_case():
         )
         if not related:
             flash(_("No earlier cases name these parties or this address."), "info")
-        return render_template(
-            "mediation/new.html", form=form, community=community, communities=communities, related=related
-        )
+        return intake_page(form, community, communities, order, related)
 
     def register():
         grid = db.session.get(OrgUnit, form.grid_id.data) if form.grid_id.data else None
@@ -216,8 +246,14 @@ def new_case():
             }
             for entry in form.party_rows()
         ]
-        reporter = db.session.get(User, form.reported_by_id.data) if form.reported_by_id.data else None
-        return ops.register_case(current_user, community, data, parties, referred_by=reporter)
+        if order is not None:  # a dispute reported by a grid worker: they are told how it goes
+            reporter = order.reporter
+        else:
+            reporter = db.session.get(User, form.reported_by_id.data) if form.reported_by_id.data else None
+        case = ops.register_case(current_user, community, data, parties, referred_by=reporter)
+        if order is not None:  # linked both ways, in the same transaction
+            grid_ops.refer_to_mediation(current_user, order, case)
+        return case
 
     # a double tap, or a retry on a bad network, registers the case once (the form's one-time key)
     done = form_action(
@@ -227,11 +263,34 @@ def new_case():
         next_url=case_url,
         once=True,
     )
-    if done:
-        return done
+    return done or intake_page(form, community, communities, order, related)
+
+
+def intake_page(form, community, communities, order, related=()):
+    # without a work order: the disputes reported in the grids that may start a case
+    disputes = grid_queries.disputes_to_refer(community) if order is None else []
     return render_template(
-        "mediation/new.html", form=form, community=community, communities=communities, related=related
+        "mediation/new.html",
+        form=form,
+        community=community,
+        communities=communities,
+        related=related,
+        order=order,
+        disputes=disputes,
     )
+
+
+def refused_order(order):
+    """An intake opened from an order that can no longer become a case (passed to mediation already, signed
+    for by a unit, closed): the reason, and back to where the user can follow it."""
+    try:
+        grid_ops.require_referable(order)
+    except grid_ops.InvalidTransition as error:
+        flash(error.message, "error")
+    case = order.mediation_case
+    if case is not None and case.can_view(current_user):
+        return redirect(case_url(case))
+    return redirect(url_for(".new_case", community_id=order.org_unit_id))
 
 
 # --- the case page ---------------------------------------------------------------------------
@@ -242,6 +301,8 @@ def new_case():
 def show(case_id):
     case = load_case(case_id)
     related = queries.related_cases(case, user=current_user)
+    # registered from a grid work order: read only for such cases (its timeline, loaded already, says so)
+    origin = grid_queries.order_of_case(case) if any(e.kind == "from_work_order" for e in case.events) else None
     return viewed(
         case,
         lambda: render_template(
@@ -249,6 +310,7 @@ def show(case_id):
             case=case,
             today=local_today(),
             related=related,
+            origin=origin,
             checklist=checklist.file_checklist(case),
             missing=checklist.missing_file_items(case),
             private=case.can_see_private(current_user),

@@ -40,13 +40,14 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
-from bench.generate import core, mediation
+from bench.generate import core, grid, mediation
 from bench.generate.core import BENCH_ADMIN_PHONE, BENCH_PASSWORD, Context, GenerateError, normalise_database_url
 
 # The features whose data is generated, in this order (a feature may use what the ones before it made).
 FEATURES = [
     core,
     mediation,
+    grid,
 ]
 
 # The tables whose row count grows with the scale: the ``GROWS`` of every feature module. bench.run fails a

@@ -22,7 +22,7 @@ and one line: the module in ``FEATURES`` below.
 """
 
 from bench.run import BenchError
-from bench.run.pages import core, mediation
+from bench.run.pages import core, grid, mediation
 
 DEFAULT_MIN_RATIO = 0.5
 
@@ -33,6 +33,7 @@ FLOOR = {"name": "floor", "path": "/_bench/floor", "anonymous": True}
 FEATURES = [
     core,
     mediation,
+    grid,
 ]
 
 PAGES = [page for feature in FEATURES for page in feature.PAGES]
