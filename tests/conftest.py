@@ -301,12 +301,9 @@ def changed_tables(before, after):
     return {name: (len(before[name]), len(after[name])) for name in before if before[name] != after[name]}
 
 
-@pytest.fixture
-def count_queries(app):
-    """``with count_queries() as statements:`` collects every SQL statement sent through ``db.engine`` while
-    the block runs (``len(statements)`` is their number)."""
-    with app.app_context():
-        engine = db.engine
+def statement_counter(engine):
+    """``with counter() as statements:`` collects every SQL statement sent through ``engine`` while the block
+    runs (``len(statements)`` is their number)."""
 
     @contextmanager
     def counting():
@@ -322,6 +319,14 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
     return counting
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as statements:`` collects every SQL statement sent through ``db.engine`` while
+    the block runs (``len(statements)`` is their number)."""
+    with app.app_context():
+        return statement_counter(db.engine)
 
 
 def search(client, url, **values):

@@ -3,11 +3,10 @@
 less, change the number and say why."""
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from app import create_app
 from app.core import operations as core_ops
@@ -19,7 +18,7 @@ from app.grid import operations as grid_ops
 from app.grid.models import WorkOrder
 from app.mediation import operations as ops
 from app.mediation.models import Case, FollowUp
-from tests.conftest import make_unit, make_user, page_text, search
+from tests.conftest import make_unit, make_user, page_text, search, statement_counter
 from tests.grid.factories import make_order
 from tests.grid.factories import photo as grid_photo
 from tests.mediation.factories import case_dates, leak_parties, make_case
@@ -292,22 +291,7 @@ def bench_app(app, app_config):
 def bench_count_queries(bench_app):
     """count_queries (tests/conftest.py) for the bench app, which has an engine of its own."""
     with bench_app.app_context():
-        engine = db.engine
-
-    @contextmanager
-    def counting():
-        statements = []
-
-        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", before_cursor_execute)
-        try:
-            yield statements
-        finally:
-            event.remove(engine, "before_cursor_execute", before_cursor_execute)
-
-    return counting
+        return statement_counter(db.engine)
 
 
 def test_bench_floors_do_not_grow(app, bench_app, login_as, world, bench_count_queries):
