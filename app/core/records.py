@@ -19,6 +19,7 @@ from flask_babel.speaklater import LazyString
 
 from app.core.enums import TitledEnum
 from app.core.i18n import gettext
+from app.core.types import utcnow
 
 
 def to_record(message):
@@ -27,6 +28,14 @@ def to_record(message):
         msgid = message._args[0]
         return msgid, {key: _param(value) for key, value in message._kwargs.items()}
     return str(message), {}
+
+
+def timeline_entry(model, actor, kind, summary, **fields):
+    """A new row of a feature's timeline ``model`` (its columns ``actor_id``, ``kind``, ``summary``, ``params``,
+    ``at``, and ``fields``: the record it belongs to, the statuses) for ``summary``, kept as message and
+    parameters."""
+    message, params = to_record(summary)
+    return model(actor_id=getattr(actor, "id", None), kind=kind, summary=message, params=params, at=utcnow(), **fields)
 
 
 def _param(value):

@@ -65,6 +65,18 @@ def cached_url_for(endpoint, **values):
     return url
 
 
+def status_badge_of(status):
+    """``<span class="status status-<value>">title</span>`` of a titled status (a case's, an order's), kept per
+    status and language: lists show one on every row."""
+    return _status_badge(status, str(get_locale()))
+
+
+@lru_cache(maxsize=256)
+def _status_badge(status, _locale):
+    # a status's value is a plain identifier, its title is escaped
+    return Markup(f'<span class="status status-{status.value}">{escape(str(status.title))}</span>')  # noqa: S704
+
+
 def fields_in_error(form):
     """Every field of ``form`` marked with an error, those inside subforms and lists of rows (a case's parties)
     each counted, not their list as one; hidden fields and the CSRF token left out (nobody can correct them)."""

@@ -49,19 +49,8 @@ def record_event(order, actor, kind, summary, from_status=None, to_status=None, 
     (WorkOrder.version): an operation that only adds rows (a notice, a photo) is refused if the order changed
     meanwhile."""
     flag_modified(order, "status")
-    message, params = records.to_record(summary)
-    db.session.add(
-        OrderEvent(
-            order=order,
-            actor_id=getattr(actor, "id", None),
-            kind=kind,
-            summary=message,
-            params=params,
-            from_status=from_status,
-            to_status=to_status,
-            at=utcnow(),
-        )
-    )
+    fields = {"order": order, "from_status": from_status, "to_status": to_status}
+    db.session.add(records.timeline_entry(OrderEvent, actor, kind, summary, **fields))
     core_ops.log(actor, f"grid.{kind}", order, summary, data)
 
 

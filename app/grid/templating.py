@@ -1,22 +1,15 @@
 """The status badge and deadline flag every order row and order page shows, written in Python (as
 app.mediation.templating). Registered as template globals by the blueprint (views.py)."""
 
-from functools import lru_cache
-
-from flask_babel import get_locale
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from app.core.i18n import gettext as _
+from app.core.templating import status_badge_of
 
 
 def order_badge(order):
     """<span class="status status-<status>">title</span>"""
-    return _badge(order.status, str(get_locale()))
-
-
-@lru_cache(maxsize=64)
-def _badge(status, _locale):
-    return Markup(f'<span class="status status-{status.value}">{escape(str(status.title))}</span>')  # noqa: S704
+    return status_badge_of(order.status)
 
 
 def order_flag(order, now, window):

@@ -160,16 +160,8 @@ def record_event(case, actor, kind, summary="", from_status=None, to_status=None
     and an operation that only adds rows (a session, a file, a helper) is refused if the case changed
     meanwhile, say was declined or archived, instead of acting on the state it read."""
     flag_modified(case, "status")
-    message, params = records.to_record(summary)
-    event = CaseEvent(
-        case=case,
-        actor_id=getattr(actor, "id", None),
-        kind=kind,
-        summary=message,
-        params=params,
-        from_status=from_status,
-        to_status=to_status,
-        at=utcnow(),
+    event = records.timeline_entry(
+        CaseEvent, actor, kind, summary, case=case, from_status=from_status, to_status=to_status
     )
     db.session.add(event)
     core_ops.log(actor, f"mediation.{kind}", case, summary, data)
