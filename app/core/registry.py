@@ -69,6 +69,9 @@ class Feature:
     home_cards: Iterable[HomeCard] = ()
     demo: Callable | None = None  # returns a list of steps (callables) loading the feature's demo data
     audit_targets: dict = field(default_factory=dict)  # table name -> lazy title of what is in it
+    # more blueprints outside ``url_prefix`` (e.g. a public API at its standard path): callables returning
+    # Blueprints that carry their own url_prefix
+    more_blueprints: Iterable[Callable] = ()
 
 
 def register_features(app):
@@ -77,6 +80,8 @@ def register_features(app):
     for module_name in app.config["LINLI_FEATURES"]:
         feature = importlib.import_module(module_name).feature
         app.register_blueprint(feature.blueprint(), url_prefix=feature.url_prefix)
+        for blueprint in feature.more_blueprints:
+            app.register_blueprint(blueprint())
         features.append(feature)
     app.extensions[EXTENSION_KEY] = features
 

@@ -25,11 +25,14 @@ class OrderStatus(TitledEnum):
     closed = "closed", _l("Closed")
     # a dispute turned into a mediation case (the case goes on in the studio; the order ends here)
     to_mediation = "to_mediation", _l("Passed to mediation")
+    # a duplicate merged into another order (并单): its reporter and photos are shown there
+    merged = "merged", _l("Merged into another order")
 
 
 class OrderSource(TitledEnum):
     grid_report = "grid_report", _l("Grid worker report")
     phone_call = "phone_call", _l("Registered from a call")
+    open311 = "open311", _l("Received through Open311")
 
 
 class PhotoKind(TitledEnum):
@@ -51,10 +54,11 @@ class VerificationMethod(TitledEnum):
 
 # The only status changes there are. Everything else is refused. A return (退单) sends a dispatched order back
 # to the dispatch queue; settling on the spot (就地化解) closes a reported one; "unsatisfied" reopens a reply;
-# a dispute reported, or dispatched and not yet signed for, may be passed to the mediation studio.
+# a dispute reported, or dispatched and not yet signed for, may be passed to the mediation studio; such an order
+# may also be merged into another one that reports the same problem (并单).
 TRANSITIONS = {
-    OrderStatus.reported: {OrderStatus.dispatched, OrderStatus.closed, OrderStatus.to_mediation},
-    OrderStatus.dispatched: {OrderStatus.signed, OrderStatus.reported, OrderStatus.to_mediation},
+    OrderStatus.reported: {OrderStatus.dispatched, OrderStatus.closed, OrderStatus.to_mediation, OrderStatus.merged},
+    OrderStatus.dispatched: {OrderStatus.signed, OrderStatus.reported, OrderStatus.to_mediation, OrderStatus.merged},
     OrderStatus.signed: {OrderStatus.in_progress, OrderStatus.replied},
     OrderStatus.in_progress: {OrderStatus.replied},
     OrderStatus.replied: {OrderStatus.verified, OrderStatus.reopened},
@@ -62,11 +66,12 @@ TRANSITIONS = {
     OrderStatus.verified: {OrderStatus.closed},
     OrderStatus.closed: set(),
     OrderStatus.to_mediation: set(),
+    OrderStatus.merged: set(),
 }
 # with a handling unit, whose clock runs: what can be overdue and supervised
 WITH_UNIT = (OrderStatus.dispatched, OrderStatus.signed, OrderStatus.in_progress, OrderStatus.reopened)
 # the unit has signed for it and works on it: what it may reply to
 HANDLING = (OrderStatus.signed, OrderStatus.in_progress, OrderStatus.reopened)
-# where an order's life in grid work ends: closed, or passed to mediation
-ENDED = (OrderStatus.closed, OrderStatus.to_mediation)
+# where an order's life in grid work ends: closed, passed to mediation, or merged into another
+ENDED = (OrderStatus.closed, OrderStatus.to_mediation, OrderStatus.merged)
 OPEN_STATUSES = tuple(status for status in OrderStatus if status not in ENDED)

@@ -96,6 +96,9 @@ ORDER_CHECKS = {
     "counts": "reopen_count >= 0 AND supervision_count >= 0",
     # passed to mediation exactly when linked to its case
     "to_mediation_has_case": "(status = 'to_mediation') = (mediation_case_id IS NOT NULL)",
+    # merged into another order exactly when it names that order (并单)
+    "merged_has_target": "(status = 'merged') = (merged_into_id IS NOT NULL)",
+    "merged_not_itself": "merged_into_id IS NULL OR merged_into_id != id",
 }
 
 
@@ -111,6 +114,7 @@ class WorkOrder(OrderSummary, db.Model):
         Index("ix_grid_orders_grid_status", "grid_id", "status", "id"),
         Index("ix_grid_orders_reporter", "reporter_id", "id"),
         Index("ix_grid_orders_community_status", "org_unit_id", "status", "id"),
+        Index("ix_grid_orders_merged_into", "merged_into_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,6 +128,8 @@ class WorkOrder(OrderSummary, db.Model):
     grid_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
     room: Mapped[str | None] = mapped_column(String(30))
+    # the place in words, when no building of the tree fits (an Open311 request's address_string, a call)
+    address: Mapped[str | None] = mapped_column(String(200))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     category_id: Mapped[int] = mapped_column(ForeignKey("grid_categories.id"), index=True)
@@ -159,6 +165,8 @@ class WorkOrder(OrderSummary, db.Model):
     mediation_case_id: Mapped[int | None] = mapped_column(
         ForeignKey("mediation_cases.id", ondelete="SET NULL"), unique=True
     )
+    # the order this duplicate was merged into (status merged)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("grid_orders.id"))
 
     org_unit: Mapped[OrgUnit] = relationship(foreign_keys=[org_unit_id])
     grid: Mapped[OrgUnit] = relationship(foreign_keys=[grid_id])
@@ -167,6 +175,7 @@ class WorkOrder(OrderSummary, db.Model):
     reporter: Mapped[User | None] = relationship()
     handling_unit: Mapped[HandlingUnit | None] = relationship()
     mediation_case: Mapped[Case | None] = relationship()
+    merged_into: Mapped["WorkOrder | None"] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
     photos: Mapped[list["OrderPhoto"]] = relationship(
         back_populates="order", order_by="OrderPhoto.id", cascade="all, delete-orphan"
     )
@@ -347,6 +356,41 @@ class SupervisionNotice(db.Model):
     order: Mapped[WorkOrder] = relationship(back_populates="notices")
     issued_by: Mapped[User | None] = relationship()
     handling_unit: Mapped[HandlingUnit | None] = relationship()
+
+
+class ApiKey(db.Model):
+    """An Open311 API key (``api_key``) that posts requests into one community. Only a SHA-256 digest of the
+    key is kept; ``prefix`` (its first characters, shown to admins) tells keys apart."""
+
+    __tablename__ = "grid_api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    prefix: Mapped[str] = mapped_column(String(12), unique=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def audit_label(self):
+        return self.name
+
+    @property
+    def active(self):
+        return self.revoked_at is None
+
+    def can_revoke(self, user, check_state=True):
+        return (
+            permissions.is_admin(user)
+            and permissions.unit_in_scope(user, self.org_unit)
+            and (not check_state or self.active)
+        )
 
 
 def deadline(start, minutes):

@@ -3,7 +3,7 @@ attachments and the case timeline. Rules of the People's Mediation Law live in o
 
 from datetime import date, timedelta
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import permissions, records
@@ -393,6 +393,7 @@ class Party(db.Model):
         Index("ix_mediation_parties_name", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
         Index("ix_mediation_parties_phone", "phone", postgresql_ops={"phone": "varchar_pattern_ops"}),
         Index("ix_mediation_parties_address", "address", postgresql_ops={"address": "varchar_pattern_ops"}),
+        CheckConstraint("age IS NULL OR (age >= 0 AND age <= 150)", name="age_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -407,6 +408,10 @@ class Party(db.Model):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
     room: Mapped[str | None] = mapped_column(String(30))
     representative: Mapped[str | None] = mapped_column(String(120))
+    # optional, as the 2010 formats of mediation documents print them (年龄、民族、职业)
+    age: Mapped[int | None] = mapped_column(SmallInteger)
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    occupation: Mapped[str | None] = mapped_column(String(60))
 
     case: Mapped[Case] = relationship(back_populates="parties")
     building: Mapped[Building | None] = relationship()
