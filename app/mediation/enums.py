@@ -6,6 +6,8 @@ from app.core.i18n import lazy_gettext as _l
 
 
 class CaseSource(TitledEnum):
+    # 口头申请: a party asks at the studio by word of mouth (the usual intake); 书面申请 in writing
+    oral_application = "oral_application", _l("Oral application")
     party_application = "party_application", _l("Party application")
     own_initiative = "own_initiative", _l("Own initiative")
     grid_report = "grid_report", _l("Grid report")
