@@ -115,6 +115,7 @@ class WorkOrder(OrderSummary, db.Model):
         Index("ix_grid_orders_reporter", "reporter_id", "id"),
         Index("ix_grid_orders_community_status", "org_unit_id", "status", "id"),
         Index("ix_grid_orders_merged_into", "merged_into_id"),
+        Index("ix_grid_orders_status_replied", "status", "replied_at"),
         # the figures of a period (app.grid.figures)
         Index("ix_grid_orders_community_reported", "org_unit_id", "reported_at"),
         Index("ix_grid_orders_grid_reported", "grid_id", "reported_at"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, lru_cache
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,6 +22,7 @@ from app.extensions import db
 from app.grid.models import (
     ENDED,
     HANDLING,
+    OPEN_STATUSES,
     WITH_UNIT,
     Category,
     OrderEvent,
@@ -139,6 +140,11 @@ class OrderList:
     empty: object
     condition: object = field(repr=False)  # () -> SQL condition with bind parameters
     order_by: object = field(repr=False)  # () -> columns
+    # () -> disjoint conditions whose union is ``condition``, each one a range of an index that is already in
+    # ``order_by``'s order (e.g. one status of (status, due_at)). A page then reads the first rows of each part
+    # in index order and merges them (UNION ALL), instead of sorting every matching order: the list's cost
+    # stays the same however many orders match (thousands are overdue at 1,000,000 orders).
+    parts: object = field(default=None, repr=False)
 
 
 LISTS = {
@@ -159,6 +165,7 @@ LISTS = {
             _l("No open orders in your grid."),
             lambda: _in_scope(WorkOrder.grid_id) & WorkOrder.status.not_in(ENDED),
             lambda: (WorkOrder.id.desc(),),
+            lambda: [_in_scope(WorkOrder.grid_id) & (WorkOrder.status == status) for status in OPEN_STATUSES],
         ),
         OrderList(
             "to_sign",
@@ -175,6 +182,10 @@ LISTS = {
             _l("No orders in progress."),
             lambda: (WorkOrder.handling_unit_id == bindparam("unit_id")) & WorkOrder.status.in_(HANDLING),
             lambda: (WorkOrder.due_at, WorkOrder.id),
+            lambda: [
+                (WorkOrder.handling_unit_id == bindparam("unit_id")) & (WorkOrder.status == status)
+                for status in HANDLING
+            ],
         ),
         OrderList(
             "due_soon",
@@ -187,6 +198,12 @@ LISTS = {
                 & (WorkOrder.due_at <= bindparam("soon"))
             ),
             lambda: (WorkOrder.due_at, WorkOrder.id),
+            lambda: [
+                (WorkOrder.handling_unit_id == bindparam("unit_id"))
+                & (WorkOrder.status == status)
+                & (WorkOrder.due_at <= bindparam("soon"))
+                for status in WITH_UNIT
+            ],
         ),
         OrderList(
             "queue",
@@ -210,6 +227,20 @@ LISTS = {
                 )
             ),
             lambda: (WorkOrder.due_at, WorkOrder.id),
+            # past the deadline, one part per status of (status, due_at); and dispatched orders not signed for
+            # in time whose deadline is still ahead
+            lambda: [
+                *(
+                    _in_scope(WorkOrder.org_unit_id)
+                    & (WorkOrder.status == status)
+                    & (WorkOrder.due_at < bindparam("now"))
+                    for status in WITH_UNIT
+                ),
+                _in_scope(WorkOrder.org_unit_id)
+                & (WorkOrder.status == OrderStatus.dispatched)
+                & (WorkOrder.due_at >= bindparam("now"))
+                & (WorkOrder.sign_due_at < bindparam("now")),
+            ],
         ),
         OrderList(
             "to_verify",
@@ -220,6 +251,10 @@ LISTS = {
                 _in_scope(WorkOrder.org_unit_id) & WorkOrder.status.in_((OrderStatus.replied, OrderStatus.verified))
             ),
             lambda: (WorkOrder.replied_at, WorkOrder.id),
+            lambda: [
+                _in_scope(WorkOrder.org_unit_id) & (WorkOrder.status == status)
+                for status in (OrderStatus.replied, OrderStatus.verified)
+            ],
         ),
     )
 }
@@ -248,6 +283,7 @@ def list_page(user, name, page, per_page, now=None):
         "soon": now + due_soon_window(),
         "limit": per_page + 1,
         "offset": (page - 1) * per_page,
+        "reach": page * per_page + 1,
         **prefix_binds("scope", user.org_unit.path),
     }
     found = rows(_list_statement(db.engine.dialect.name, name), params)
@@ -258,18 +294,30 @@ def list_page(user, name, page, per_page, now=None):
 def _list_statement(dialect, name):
     """The statement of one list, built once per process; the user, the clock and the page are bound."""
     order_list = LISTS[name]
-    return (
+    statement = (
         select(*LIST_COLUMNS)
         .select_from(WorkOrder)
         .join(Category, Category.id == WorkOrder.category_id)
         .join(_grid, _grid.id == WorkOrder.grid_id)
         .outerjoin(Building, Building.id == WorkOrder.building_id)
         .outerjoin(HandlingUnit, HandlingUnit.id == WorkOrder.handling_unit_id)
-        .where(order_list.condition())
-        .order_by(*order_list.order_by())
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
     )
+    if order_list.parts is None:
+        statement = statement.where(order_list.condition())
+    else:
+        statement = statement.where(WorkOrder.id.in_(_first_of_each_part(order_list)))
+    return statement.order_by(*order_list.order_by()).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+def _first_of_each_part(order_list):
+    """The ids of the first ``limit + offset`` orders of each part, in the list's order: enough for the page
+    (each part is read through its index in that order and stops there)."""
+    order_by = order_list.order_by()
+    parts = [
+        select(WorkOrder.id).where(part).order_by(*order_by).limit(bindparam("reach")).subquery()
+        for part in order_list.parts()
+    ]
+    return union_all(*(select(part.c.id) for part in parts))
 
 
 # --- choices of the forms ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 - A duplicate work order merged into another (并单) ends in the status "merged" and names the order it joined
   (``merged_into_id``, set exactly in that status); its reporter and photos are shown on that order.
+- The replies to verify are read in the order they came, per status: an index on (status, replied_at).
 - Orders received through Open311 GeoReport v2 have the source "open311"; an order may name its place in words
   (``address``) when no building of the tree fits (a request from outside, a call).
 - API keys for Open311 (``grid_api_keys``): only a digest of the key is kept, with a short prefix to tell keys
@@ -66,6 +67,7 @@ def upgrade():
             batch_op.f("fk_grid_orders_merged_into_id_grid_orders"), "grid_orders", ["merged_into_id"], ["id"]
         )
         batch_op.create_index("ix_grid_orders_merged_into", ["merged_into_id"], unique=False)
+        batch_op.create_index("ix_grid_orders_status_replied", ["status", "replied_at"], unique=False)
         batch_op.create_check_constraint("merged_has_target", "(status = 'merged') = (merged_into_id IS NOT NULL)")
         batch_op.create_check_constraint("merged_not_itself", "merged_into_id IS NULL OR merged_into_id != id")
 
@@ -118,6 +120,7 @@ def downgrade():
     op.execute("UPDATE grid_orders SET status = 'reported', merged_into_id = NULL WHERE status = 'merged'")
     op.execute("UPDATE grid_orders SET source = 'phone_call' WHERE source = 'open311'")
     with op.batch_alter_table("grid_orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_grid_orders_status_replied")
         batch_op.drop_index("ix_grid_orders_merged_into")
         batch_op.drop_constraint(batch_op.f("fk_grid_orders_merged_into_id_grid_orders"), type_="foreignkey")
         batch_op.drop_column("address")
