@@ -112,6 +112,22 @@ class Config:
     GRID_MAX_PHOTOS = 4
     # photos are scaled down to this many pixels on their longer side when they are stored
     GRID_PHOTO_MAX_SIDE = 1600
+    # a new order suggests open orders of its category at the same building or within this many metres,
+    # reported in the last GRID_DUPLICATE_DAYS, as possible duplicates to merge (并单)
+    GRID_DUPLICATE_METRES = 100
+    GRID_DUPLICATE_DAYS = 30
+    # The help group (app.volunteers): hours are the time between check-in and check-out, rounded to
+    # VOLUNTEER_HOURS_ROUNDING = (minutes, "down" | "nearest" | "up"); stars at these accumulated hours
+    # (one to five stars; regions differ); the rotating check-in code changes every VOLUNTEER_CHECKIN_SECONDS and
+    # is accepted from VOLUNTEER_CHECKIN_MARGIN minutes before the event until as long after it; a one-time login
+    # link lasts VOLUNTEER_LOGIN_LINK_HOURS; volunteers' numbers are <prefix><year>-<seq>.
+    VOLUNTEER_HOURS_ROUNDING = (30, "down")
+    VOLUNTEER_STAR_HOURS = (100, 300, 600, 1000, 1500)
+    VOLUNTEER_CHECKIN_SECONDS = 60
+    VOLUNTEER_CHECKIN_MARGIN = 60
+    VOLUNTEER_LOGIN_LINK_HOURS = 24
+    VOLUNTEER_NUMBER_PREFIX = "LS"
+    VOLUNTEER_JOIN_LIMIT = "10 per hour"
     # Count SQL statements per request and expose them as X-Query-Count (benchmarks only).
     LINLI_COUNT_QUERIES = env_bool("LINLI_COUNT_QUERIES")
     # Registers the bare /_bench/floor route (benchmarks only).

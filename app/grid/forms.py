@@ -103,6 +103,17 @@ class VerifyForm(LinliForm):
     note = text_area(_l("Note"), RESULT_MAX, needed=False)
 
 
+class MergeForm(LinliForm):
+    """Merge this order into another one (并单): the other order's number."""
+
+    target = StringField(
+        _l("Merge into work order"),
+        description=_l("The number of the order that reports the same problem, e.g. WG2026-000123."),
+        validators=[required(_l("Give the number of the order to merge into.")), Length(max=30)],
+        render_kw={"maxlength": 30, "autocapitalize": "characters"},
+    )
+
+
 class ConfirmForm(LinliForm):
     """A button that changes something and asks nothing (sign, start, close)."""
 
@@ -125,4 +136,18 @@ class CategoryForm(LinliForm):
     is_dispute = BooleanField(
         _l("A dispute between people"),
         description=_l("Its work orders can be turned into mediation cases by the community's mediation studio."),
+    )
+
+
+class ApiKeyForm(LinliForm):
+    """A new Open311 API key: what it is for, and the community it posts into."""
+
+    name = StringField(
+        _l("What the key is for"),
+        description=_l("For example the name of the app or the partner that uses it."),
+        validators=[required(), Length(max=60, message=_l("Keep it under %(max)d characters.", max=60))],
+        render_kw={"maxlength": 60},
+    )
+    org_unit_id = SelectField(
+        _l("Community"), coerce=int, validators=[required(_l("Choose the community the key posts into."))]
     )

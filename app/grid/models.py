@@ -179,7 +179,13 @@ class WorkOrder(OrderSummary, db.Model):
     reporter: Mapped[User | None] = relationship()
     handling_unit: Mapped[HandlingUnit | None] = relationship()
     mediation_case: Mapped[Case | None] = relationship()
-    merged_into: Mapped["WorkOrder | None"] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
+    merged_into: Mapped["WorkOrder | None"] = relationship(
+        remote_side=[id], foreign_keys=[merged_into_id], back_populates="merged_orders"
+    )
+    # the duplicates merged into this order (并单), each with its reporter and photos
+    merged_orders: Mapped[list["WorkOrder"]] = relationship(
+        foreign_keys=[merged_into_id], back_populates="merged_into", order_by="WorkOrder.id"
+    )
     photos: Mapped[list["OrderPhoto"]] = relationship(
         back_populates="order", order_by="OrderPhoto.id", cascade="all, delete-orphan"
     )
@@ -237,7 +243,12 @@ class WorkOrder(OrderSummary, db.Model):
         return permissions.has_role(user, Role.grid_worker) and permissions.unit_in_scope(user, self.grid)
 
     def is_reporter(self, user):
-        return permissions.is_authenticated(user) and self.reporter_id is not None and user.id == self.reporter_id
+        """Who reported it, or reported a duplicate merged into it (they follow it from then on)."""
+        if not permissions.is_authenticated(user):
+            return False
+        if self.reporter_id is not None and user.id == self.reporter_id:
+            return True
+        return any(merged.reporter_id == user.id for merged in self.merged_orders)
 
     def is_studio_mediator(self, user):
         """A mediator of the studio of the order's community (Case.can_view's rule for its cases)."""
@@ -297,6 +308,11 @@ class WorkOrder(OrderSummary, db.Model):
             and (self.is_staff(user) or self.is_studio_mediator(user))
             and (not check_state or (self.mediation_case_id is None and self.allows(OrderStatus.to_mediation)))
         )
+
+    def can_merge(self, user, check_state=True):
+        """Merge this duplicate into another order (并单): community staff, while nobody has signed for it
+        (reported, or dispatched and not signed for)."""
+        return self.is_staff(user) and (not check_state or self.allows(OrderStatus.merged))
 
     def can_see_photo(self, user):
         return self.can_view(user)

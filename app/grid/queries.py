@@ -3,10 +3,12 @@ by statements built once), and the choices of the forms (categories, buildings, 
 scoped to what the user may see: a grid worker their own reports and their grid, a handler their unit, staff
 their area. Changes are in operations.py."""
 
+import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache, lru_cache
 
+from flask import current_app
 from sqlalchemy import and_, bindparam, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -40,9 +42,10 @@ def _named(relationship):
     return joinedload(relationship).load_only(User.id, User.name)
 
 
-ORDER_JOINS = ("grid", "building", "category", "handling_unit", "org_unit", "mediation_case")
+ORDER_JOINS = ("grid", "building", "category", "handling_unit", "org_unit", "mediation_case", "merged_into")
 ORDER_COLLECTIONS = {
     "photos": (),
+    "merged_orders": (_named(WorkOrder.reporter), selectinload(WorkOrder.photos)),
     "events": (_named(OrderEvent.actor),),
     "notices": (_named(SupervisionNotice.issued_by),),
 }
@@ -318,6 +321,71 @@ def _first_of_each_part(order_list):
         for part in order_list.parts()
     ]
     return union_all(*(select(part.c.id) for part in parts))
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+
+METRES_PER_DEGREE = 111_320
+
+
+def possible_duplicates(order, limit=5):
+    """Open orders that may report the same problem (并单): of the same category and grid, at the same
+    building or within GRID_DUPLICATE_METRES of the order's position, reported in the last
+    GRID_DUPLICATE_DAYS; the closest first, then the oldest. Read through (grid, status, id), a grid's open
+    orders being few; the distance is checked on a box in SQL and exactly here."""
+    config = current_app.config
+    metres = config["GRID_DUPLICATE_METRES"]
+    near = []
+    if order.building_id is not None:
+        near.append(WorkOrder.building_id == order.building_id)
+    if order.latitude is not None:
+        dlat = metres / METRES_PER_DEGREE
+        dlon = metres / (METRES_PER_DEGREE * max(math.cos(math.radians(order.latitude)), 0.01))
+        near.append(
+            WorkOrder.latitude.between(order.latitude - dlat, order.latitude + dlat)
+            & WorkOrder.longitude.between(order.longitude - dlon, order.longitude + dlon)
+        )
+    if not near:
+        return []
+    found = db.session.scalars(
+        select(WorkOrder)
+        .where(
+            WorkOrder.grid_id == order.grid_id,
+            WorkOrder.status.in_(OPEN_STATUSES),
+            WorkOrder.category_id == order.category_id,
+            WorkOrder.id != order.id,
+            WorkOrder.reported_at >= order.reported_at - timedelta(days=config["GRID_DUPLICATE_DAYS"]),
+            or_(*near),
+        )
+        .options(joinedload(WorkOrder.building), joinedload(WorkOrder.grid))
+        .order_by(WorkOrder.id)
+        .limit(limit * 4)
+    ).all()
+
+    def distance(other):
+        if order.latitude is None or other.latitude is None:
+            return 0.0 if other.building_id == order.building_id else math.inf
+        return metres_between(order.latitude, order.longitude, other.latitude, other.longitude)
+
+    close = [(distance(other), other) for other in found]
+    close = [pair for pair in close if pair[0] <= metres or pair[1].building_id == order.building_id]
+    return [other for _distance, other in sorted(close, key=lambda pair: (pair[0], pair[1].id))][:limit]
+
+
+def metres_between(lat1, lon1, lat2, lon2):
+    """The great-circle distance in metres (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def order_by_number(number, community_id):
+    """The order of ``community_id`` with this number (WG2026-000123, any case and spacing), or None."""
+    number = (number or "").strip().upper()
+    if not number:
+        return None
+    return db.session.scalar(select(WorkOrder).where(WorkOrder.number == number, WorkOrder.org_unit_id == community_id))
 
 
 # --- choices of the forms ----------------------------------------------------------------------
