@@ -1,10 +1,19 @@
 """The forms of grid work; every one goes through the input layer (app.core.forms.LinliForm)."""
 
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import BooleanField, FloatField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.core.forms import LinliForm, choices
+from app.core.forms import LinliForm, TelephoneField, choices
 from app.core.i18n import lazy_gettext as _l
 from app.grid.models import ResponseLevel, Satisfaction, VerificationMethod
 
@@ -62,6 +71,47 @@ class ReportForm(LinliForm):
         validators=[Optional(), NumberRange(-180, 180, message=_l("A longitude is between -180 and 180."))],
         render_kw={"inputmode": "decimal"},
     )
+
+
+class CallForm(LinliForm):
+    """A call or a visit registered by staff (来电登记): who called, for the verification call, and what they
+    report. The number is kept in full for staff and masked everywhere else."""
+
+    caller_name = StringField(
+        _l("Caller's name"),
+        validators=[required(), Length(max=60, message=_l("Keep it under %(max)d characters.", max=60))],
+        render_kw={"maxlength": 60, "autocomplete": "off"},
+    )
+    caller_phone = TelephoneField(
+        _l("Caller's phone"),
+        description=_l("For the verification call; shown in full to staff only."),
+        validators=[required()],
+    )
+    category_id = SelectField(
+        _l("Category"), coerce=int, validators=[required(_l("Choose a category."))], validate_choice=False
+    )
+    description = text_area(_l("What the caller reports"), DESCRIPTION_MAX, rows=4)
+    building_id = SelectField(
+        _l("Building"), coerce=int, validators=[required(_l("Choose the building."))], validate_choice=False
+    )
+    room = StringField(
+        _l("Entrance or room"),
+        validators=[Optional(), Length(max=30, message=_l("Keep it under %(max)d characters.", max=30))],
+        render_kw={"maxlength": 30},
+    )
+    level = RadioField(
+        _l("Urgency"),
+        choices=choices([("", _l("As the category says"))] + ResponseLevel.choices()),
+        default="",
+        validators=[Optional()],
+    )
+
+
+class ListFilterForm(LinliForm):
+    """Narrow an order list (GET: ids only, nothing personal): by category and grid."""
+
+    category = SelectField(_l("Category"), coerce=int, default=0, validators=[Optional()])
+    grid = SelectField(_l("Grid"), coerce=int, default=0, validators=[Optional()])
 
 
 class DispatchForm(LinliForm):
@@ -151,3 +201,23 @@ class ApiKeyForm(LinliForm):
     org_unit_id = SelectField(
         _l("Community"), coerce=int, validators=[required(_l("Choose the community the key posts into."))]
     )
+
+
+class FiguresForm(LinliForm):
+    """The period and scope of the figures (GET: dates and scope ids are no personal data). Blank dates are
+    this month up to today; the choices of area, unit and category are the user's (app.grid.figures)."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    area = SelectField(_l("Area"), coerce=int, validators=[Optional()])
+    unit = SelectField(_l("Handling unit"), coerce=int, validators=[Optional()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            from wtforms.validators import ValidationError
+
+            raise ValidationError(_l("The end of the period comes before its start."))

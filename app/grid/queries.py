@@ -275,11 +275,20 @@ def lists_for(user):
     return found
 
 
-def list_page(user, name, page, per_page, now=None):
+# what a list may be narrowed to (the values are ids, bound to the statement; none is personal data)
+LIST_FILTERS = {
+    "category": lambda: WorkOrder.category_id == bindparam("category"),
+    "grid": lambda: WorkOrder.grid_id == bindparam("grid"),
+}
+
+
+def list_page(user, name, page, per_page, now=None, filters=None):
     """A page of the list ``name`` for ``user`` (who must have it: lists_for), read as OrderListItems in one
-    statement."""
+    statement; ``filters`` narrows it (LIST_FILTERS: name -> id)."""
     now = now or utcnow()
+    filters = {key: value for key, value in (filters or {}).items() if key in LIST_FILTERS and value}
     params = {
+        **filters,
         "user_id": user.id,
         "unit_id": user.handling_unit_id or 0,
         "now": now,
@@ -289,14 +298,16 @@ def list_page(user, name, page, per_page, now=None):
         "reach": page * per_page + 1,
         **prefix_binds("scope", user.org_unit.path),
     }
-    found = rows(_list_statement(db.engine.dialect.name, name), params)
+    found = rows(_list_statement(db.engine.dialect.name, name, tuple(sorted(filters))), params)
     return Page([OrderListItem(*row) for row in found[:per_page]], page, per_page, len(found) > per_page)
 
 
-@lru_cache(maxsize=32)
-def _list_statement(dialect, name):
-    """The statement of one list, built once per process; the user, the clock and the page are bound."""
+@lru_cache(maxsize=128)
+def _list_statement(dialect, name, filters=()):
+    """The statement of one list with the named filters, built once per process; the user, the clock, the
+    filters' values and the page are bound."""
     order_list = LISTS[name]
+    narrow = [LIST_FILTERS[key]() for key in filters]
     statement = (
         select(*LIST_COLUMNS)
         .select_from(WorkOrder)
@@ -306,18 +317,18 @@ def _list_statement(dialect, name):
         .outerjoin(HandlingUnit, HandlingUnit.id == WorkOrder.handling_unit_id)
     )
     if order_list.parts is None:
-        statement = statement.where(order_list.condition())
+        statement = statement.where(order_list.condition(), *narrow)
     else:
-        statement = statement.where(WorkOrder.id.in_(_first_of_each_part(order_list)))
+        statement = statement.where(WorkOrder.id.in_(_first_of_each_part(order_list, narrow)))
     return statement.order_by(*order_list.order_by()).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
-def _first_of_each_part(order_list):
+def _first_of_each_part(order_list, narrow=()):
     """The ids of the first ``limit + offset`` orders of each part, in the list's order: enough for the page
     (each part is read through its index in that order and stops there)."""
     order_by = order_list.order_by()
     parts = [
-        select(WorkOrder.id).where(part).order_by(*order_by).limit(bindparam("reach")).subquery()
+        select(WorkOrder.id).where(part, *narrow).order_by(*order_by).limit(bindparam("reach")).subquery()
         for part in order_list.parts()
     ]
     return union_all(*(select(part.c.id) for part in parts))
@@ -380,6 +391,25 @@ def metres_between(lat1, lon1, lat2, lon2):
     return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
+def find_by_number(user, number):
+    """The order with this number if ``user`` may see it, else None (no hint that it exists)."""
+    number = (number or "").strip().upper()
+    if not number or len(number) > 30:
+        return None
+    order_id = db.session.scalar(select(WorkOrder.id).where(WorkOrder.number == number))
+    order = order_with_details(order_id) if order_id else None
+    return order if order is not None and order.can_view(user) else None
+
+
+def grids_in_scope(user):
+    """The grids of the user's area (a list's grid filter)."""
+    return db.session.scalars(
+        select(OrgUnit)
+        .where(OrgUnit.kind == "grid", prefix_match(OrgUnit.path, user.org_unit.path))
+        .order_by(OrgUnit.path)
+    ).all()
+
+
 def order_by_number(number, community_id):
     """The order of ``community_id`` with this number (WG2026-000123, any case and spacing), or None."""
     number = (number or "").strip().upper()
@@ -438,6 +468,22 @@ def categories_for(unit):
         select(Category)
         .where(Category.active.is_(True), Category.org_unit_id.in_(unit.ancestor_ids))
         .order_by(Category.group_name, Category.sort_order, Category.name)
+    ).all()
+
+
+def categories_in_scope(user):
+    """Active categories a staff member may file under: those of their unit and above (offered everywhere in
+    it) and those of the units below it, each with the unit it belongs to (the same name may be in several
+    communities). A category must still be offered at the chosen building (operations.check_place)."""
+    return db.session.scalars(
+        select(Category)
+        .join(OrgUnit, OrgUnit.id == Category.org_unit_id)
+        .where(
+            Category.active.is_(True),
+            or_(Category.org_unit_id.in_(user.org_unit.ancestor_ids), prefix_match(OrgUnit.path, user.org_unit.path)),
+        )
+        .options(selectinload(Category.org_unit))
+        .order_by(OrgUnit.path, Category.group_name, Category.sort_order, Category.name)
     ).all()
 
 

@@ -75,7 +75,11 @@ def test_open_orders_of_the_same_category_at_the_same_building_or_close_by_are_s
         other_category = ops.save_category(
             None,
             db.session.get(OrgUnit, world.community_a),
-            {"name": "环境卫生", "default_level": "one_day", "default_unit": db.session.get(HandlingUnit, world.property_company)},
+            {
+                "name": "环境卫生",
+                "default_level": "one_day",
+                "default_unit": db.session.get(HandlingUnit, world.property_company),
+            },
         ).id
         db.session.commit()
         db.session.remove()
@@ -95,7 +99,9 @@ def test_staff_merge_a_duplicate_and_the_order_keeps_every_reporter_and_photo(
 ):
     target = report(app, world, description="3幢楼道灯坏了")
     # reported by the worker of the next grid, at 7幢 of grid A2 (staff merge by number across the community)
-    duplicate = report(app, world, reporter="other_worker", building=a2_building(app, world), description="3幢灯不亮，黑漆漆")
+    duplicate = report(
+        app, world, reporter="other_worker", building=a2_building(app, world), description="3幢灯不亮，黑漆漆"
+    )
     login_as("admin")
     with app.app_context():
         target_number = db.session.get(WorkOrder, target).number
@@ -126,7 +132,9 @@ def test_staff_merge_a_duplicate_and_the_order_keeps_every_reporter_and_photo(
     # the merged order says where it went, and can no longer change
     assert target_number in page_text(client.get(f"/grid/orders/{duplicate}"))
     login_as("admin")
-    refused = client.post(f"/grid/orders/{duplicate}/dispatch", data={"handling_unit_id": str(world.property_company), "level": "one_day"})
+    refused = client.post(
+        f"/grid/orders/{duplicate}/dispatch", data={"handling_unit_id": str(world.property_company), "level": "one_day"}
+    )
     assert refused.status_code in (200, 302)
     assert order_state(app, duplicate)[0] == OrderStatus.merged
 
@@ -147,8 +155,7 @@ def test_when_the_order_is_replied_every_reporter_is_told(app, world, neighbours
         db.session.commit()
         for who in ("grid_worker", "other_worker"):
             texts = [
-                n.text
-                for n in db.session.scalars(select(Notification).where(Notification.user_id == world.users[who]))
+                n.text for n in db.session.scalars(select(Notification).where(Notification.user_id == world.users[who]))
             ]
             assert any(order.number in text for text in texts), who
         db.session.remove()
@@ -180,7 +187,11 @@ def test_a_merge_that_cannot_be_is_refused_with_its_reason_and_nothing_changes(
     elif case == "merged target":
         third = report(app, world)
         with app.app_context():
-            ops.merge(db.session.get(User, world.users["admin"]), db.session.get(WorkOrder, target), db.session.get(WorkOrder, third))
+            ops.merge(
+                db.session.get(User, world.users["admin"]),
+                db.session.get(WorkOrder, target),
+                db.session.get(WorkOrder, third),
+            )
             db.session.commit()
             db.session.remove()
     elif case == "other community":
