@@ -108,9 +108,9 @@ class CallForm(LinliForm):
 
 
 class ListFilterForm(LinliForm):
-    """Narrow an order list (GET: ids only, nothing personal): by category and grid."""
+    """Narrow an order list (GET, nothing personal): by category (its name) and grid (its id)."""
 
-    category = SelectField(_l("Category"), coerce=int, default=0, validators=[Optional()])
+    category = SelectField(_l("Category"), default="", validators=[Optional()])
     grid = SelectField(_l("Grid"), coerce=int, default=0, validators=[Optional()])
 
 

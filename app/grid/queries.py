@@ -275,9 +275,10 @@ def lists_for(user):
     return found
 
 
-# what a list may be narrowed to (the values are ids, bound to the statement; none is personal data)
+# what a list may be narrowed to, bound to the statement (none is personal data): a category by its name (the
+# same category is kept in every community), a grid by its id
 LIST_FILTERS = {
-    "category": lambda: WorkOrder.category_id == bindparam("category"),
+    "category": lambda: WorkOrder.category_id.in_(select(Category.id).where(Category.name == bindparam("category"))),
     "grid": lambda: WorkOrder.grid_id == bindparam("grid"),
 }
 
@@ -399,6 +400,28 @@ def find_by_number(user, number):
     order_id = db.session.scalar(select(WorkOrder.id).where(WorkOrder.number == number))
     order = order_with_details(order_id) if order_id else None
     return order if order is not None and order.can_view(user) else None
+
+
+def category_names_in_scope(user):
+    """The names of the categories of the user's area, each once (a list's category filter)."""
+    return db.session.scalars(
+        select(Category.name)
+        .join(OrgUnit, OrgUnit.id == Category.org_unit_id)
+        .where(
+            or_(Category.org_unit_id.in_(user.org_unit.ancestor_ids), prefix_match(OrgUnit.path, user.org_unit.path))
+        )
+        .group_by(Category.name)
+        .order_by(Category.name)
+    ).all()
+
+
+def grid_name(user, grid_id):
+    """The name of a grid of the user's area, or None."""
+    return db.session.scalar(
+        select(OrgUnit.name).where(
+            OrgUnit.id == grid_id, OrgUnit.kind == "grid", prefix_match(OrgUnit.path, user.org_unit.path)
+        )
+    )
 
 
 def grids_in_scope(user):

@@ -81,11 +81,14 @@ def test_filters_narrow_a_list_and_an_order_opens_by_its_number(app, client, log
         db.session.remove()
     login_as("admin")
     everything = page_text(client.get("/grid/orders?list=queue"))
-    narrowed = page_text(client.get(f"/grid/orders?list=queue&category={other_category}"))
+    filters = page_text(client.get("/grid/orders/filter?list=queue"))
+    assert "环境卫生" in filters and "设施损坏" in filters
+    narrowed = page_text(client.get("/grid/orders?list=queue&category=环境卫生"))
     assert number in everything and number in narrowed
-    assert narrowed.count("WG") < everything.count("WG")
-    # an unknown category id is refused on the page, never a 500
-    assert client.get("/grid/orders?list=queue&category=abc").status_code == 200
+    assert narrowed.count("WG") == 1 < everything.count("WG")
+    # a category or grid that matches nothing shows nothing, never a 500
+    assert "WG" not in page_text(client.get("/grid/orders?list=queue&category=nothing&grid=abc"))
+    assert "WG" not in page_text(client.get(f"/grid/orders?list=queue&grid={world.grid_a2}"))
 
     found = client.get(f"/grid/find?number={number.lower()}")
     assert found.headers["Location"].endswith(f"/grid/orders/{in_other}")
