@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 2
 
-.PHONY: run dev test test-fast lint bench setup setup-dev translations extract-messages migrate system-deps chromium clean
+.PHONY: run dev test test-fast lint bench audit setup setup-dev translations extract-messages migrate system-deps chromium clean
 
 run: setup system-deps migrate ## set everything up and serve Linli with gunicorn on http://127.0.0.1:5000
 	$(FLASK) demo-data --if-empty
@@ -34,6 +34,15 @@ BENCH_DATABASE_URL ?=
 
 bench: setup-dev ## benchmarks: server CPU per request of every page against its floor, query plans
 	$(BIN)/python -m bench.run $(if $(BENCH_DATABASE_URL),--database-url '$(BENCH_DATABASE_URL)') $(BENCH_ARGS)
+
+# `make audit` runs Lighthouse (mobile) on the phone pages of bench/audit.py (PAGES) against a fresh demo database:
+# accessibility 100 and performance >= 95 each. AUDIT_ARGS="--page 'case list' --runs 3" etc.; see docs/audit.md.
+audit: setup chromium node_modules/.bin/lighthouse ## Lighthouse (mobile) accessibility and performance of the phone pages
+	$(BIN)/python -m bench.audit $(AUDIT_ARGS)
+
+node_modules/.bin/lighthouse: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 setup: $(VENV)/.requirements translations
 
