@@ -1,5 +1,7 @@
 """Demo categories and work orders of 回龙社区, in every state of the loop, through the same operations as the
-forms (the clocks of two of them are moved back, so that the overdue board has something to show).
+forms, each step at the time its story tells (``app.core.types.clock_at``): an order dispatched 30 hours ago has
+its dispatch, deadlines and timeline 30 hours back, so that the overdue board has something to show and every
+timeline reads as it happened.
 
 All people are fictional; the photos are plain coloured pictures drawn here.
 """
@@ -12,6 +14,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.core.models import Building, HandlingUnit, OrgUnit, User
+from app.core.places import building_name
+from app.core.types import clock_at, utcnow
 from app.extensions import db
 from app.grid import operations as ops
 from app.grid.models import ResponseLevel
@@ -93,51 +97,90 @@ def _report(category, building, room, description, level=None):
     )
 
 
-def _back(order, hours):
-    """Move an order's clocks ``hours`` back (demo only: an order dispatched yesterday)."""
-    for name in ("reported_at", "dispatched_at", "sign_due_at", "due_at", "signed_at", "started_at"):
-        value = getattr(order, name)
-        if value is not None:
-            setattr(order, name, value - timedelta(hours=hours))
+def _then(moment, operation, *args, **kwargs):
+    """Run an operation as if at ``moment``: the order's clocks (reported, dispatched, deadlines, signed, ...)
+    and its timeline are the story's, not the moment the demo was loaded."""
+    with clock_at(moment):
+        result = operation(*args, **kwargs)
+        db.session.flush()  # column defaults (times) are filled in now, on the story's clock
+    return result
 
 
 def load_orders():
     admin, handler, worker = _user("13800000001"), _user("13800000004"), _user("13800000003")
     grid = _unit("QX-WY-HL-01")
-    building = _building(grid, "3幢")
+    building = _building(grid, building_name(3))
     company = _handling_unit("清溪安居物业")
+    now = utcnow()
 
-    _report("环境卫生", building, "2单元", "3幢2单元楼道堆放大量纸箱杂物，堵塞消防通道。")
+    def ago(days=0, hours=0, minutes=0):
+        return now - timedelta(days=days, hours=hours, minutes=minutes)
 
-    returned = _report("设施损坏", building, "1单元", "1单元门禁损坏，陌生人可随意进出。")
-    ops.dispatch(admin, returned, _handling_unit("舞阳街道城建办"))
-    ops.return_order(_user("13800000001"), returned, "门禁属于物业管理范围，请转物业。")
+    # reported 40 minutes ago, waiting for dispatch
+    _then(
+        ago(minutes=40),
+        _report,
+        "环境卫生",
+        building,
+        "2单元",
+        building_name(3) + "2单元楼道堆放大量纸箱杂物，堵塞消防通道。",
+    )
 
-    overdue = _report("安全隐患", building, None, "3幢东侧路灯不亮，夜间行人摔倒过。", ResponseLevel.one_day)
-    ops.dispatch(admin, overdue, company)
-    ops.sign(handler, overdue)
-    _back(overdue, 30)
+    # dispatched yesterday to the wrong unit, which returned it
+    returned = _then(ago(hours=26), _report, "设施损坏", building, "1单元", "1单元门禁损坏，陌生人可随意进出。")
+    _then(ago(hours=25, minutes=30), ops.dispatch, admin, returned, _handling_unit("舞阳街道城建办"))
+    _then(ago(hours=23), ops.return_order, admin, returned, "门禁属于物业管理范围，请转物业。")
 
-    late_sign = _report("设施损坏", building, "4单元", "4单元电梯按钮失灵。", ResponseLevel.two_hours)
-    ops.dispatch(admin, late_sign, company)
-    _back(late_sign, 3)
+    # a one-day order dispatched 30 hours ago: past its deadline
+    overdue = _then(
+        ago(hours=31),
+        _report,
+        "安全隐患",
+        building,
+        None,
+        building_name(3) + "东侧路灯不亮，夜间行人摔倒过。",
+        ResponseLevel.one_day,
+    )
+    _then(ago(hours=30), ops.dispatch, admin, overdue, company)
+    _then(ago(hours=29, minutes=20), ops.sign, handler, overdue)
 
-    replied = _report("环境卫生", building, None, "垃圾分类点异味严重，垃圾桶满溢。")
-    ops.dispatch(admin, replied, company)
-    ops.sign(handler, replied)
-    ops.start(handler, replied)
-    ops.reply(handler, replied, "已清运垃圾并对垃圾桶消毒，增加一次清运频次。", _photo((90, 160, 90), "after.jpg"))
+    # a two-hour order dispatched three hours ago and not signed for (30 minutes to sign)
+    late_sign = _then(
+        ago(hours=3, minutes=10), _report, "设施损坏", building, "4单元", "4单元电梯按钮失灵。", ResponseLevel.two_hours
+    )
+    _then(ago(hours=3), ops.dispatch, admin, late_sign, company)
 
-    closed = _report("设施损坏", building, "2单元", "2单元楼道灯不亮。")
-    ops.dispatch(admin, closed, company)
-    ops.sign(handler, closed)
-    ops.reply(handler, closed, "已更换楼道灯。", _photo((220, 220, 120), "after.jpg"))
-    ops.verify(admin, closed, "satisfied", "phone", "居民表示满意。")
-    ops.close(admin, closed)
+    # handled and replied this morning, waiting for the resident's verification
+    replied = _then(ago(days=2), _report, "环境卫生", building, None, "垃圾分类点异味严重，垃圾桶满溢。")
+    _then(ago(days=1, hours=23), ops.dispatch, admin, replied, company)
+    _then(ago(days=1, hours=22), ops.sign, handler, replied)
+    _then(ago(days=1, hours=21), ops.start, handler, replied)
+    _then(
+        ago(hours=20),
+        ops.reply,
+        handler,
+        replied,
+        "已清运垃圾并对垃圾桶消毒，增加一次清运频次。",
+        _photo((90, 160, 90), "after.jpg"),
+    )
 
-    settled = _report("矛盾纠纷", building, "302", "302与402因晾衣滴水发生口角。")
-    ops.settle_on_spot(
-        worker, settled, "网格员上门调和，402加装接水槽，双方和好。", _photo((120, 150, 200), "after.jpg")
+    # the whole loop, over five days
+    closed = _then(ago(days=5), _report, "设施损坏", building, "2单元", "2单元楼道灯不亮。")
+    _then(ago(days=4, hours=23), ops.dispatch, admin, closed, company)
+    _then(ago(days=4, hours=21), ops.sign, handler, closed)
+    _then(ago(days=3, hours=2), ops.reply, handler, closed, "已更换楼道灯。", _photo((220, 220, 120), "after.jpg"))
+    _then(ago(days=2, hours=4), ops.verify, admin, closed, "satisfied", "phone", "居民表示满意。")
+    _then(ago(days=2, hours=3), ops.close, admin, closed)
+
+    # settled on the spot by the grid worker
+    settled = _then(ago(hours=4), _report, "矛盾纠纷", building, "302", "302与402因晾衣滴水发生口角。")
+    _then(
+        ago(hours=3, minutes=15),
+        ops.settle_on_spot,
+        worker,
+        settled,
+        "网格员上门调和，402加装接水槽，双方和好。",
+        _photo((120, 150, 200), "after.jpg"),
     )
     db.session.flush()
 

@@ -8,6 +8,11 @@ template and the same stylesheet, read from disk, with every fetch outside the s
 The agreement shows full ID and phone numbers only to a user who may see them (``case.can_see_private``: the
 case's mediators and admins); anyone else gets them masked, as on the case page. Called outside a request (a
 trusted server-side job), it prints them in full.
+
+They are legal documents: they print in Chinese whatever the reader's language (``LEGAL_LANGUAGE``), titles of
+statuses and categories included, and the files are named in Chinese (``download_name``). The parties are
+listed as the Ministry of Justice's 2010 formats (人民调解文书格式) list them: 姓名 性别 民族 年龄 职业 住所
+联系方式, the optional ones when they were recorded.
 """
 
 import os
@@ -16,9 +21,36 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app, has_request_context, render_template
 from flask_babel import format_datetime, get_locale
 
+from app.core.i18n import as_locale, force_locale
+from app.core.i18n import lazy_gettext as _l
 from app.mediation.models import AgreementForm, PartyRole
 
 PRINT_CSS = os.path.join("css", "print.css")
+# the language every legal document prints in, whoever reads it
+LEGAL_LANGUAGE = "zh_CN"
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n):
+    """``n`` (1 to 99) in Chinese numerals, as a document writes a count: 一, 二 … 十, 十一 … 二十, 二十一 … 九十九."""
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 99:
+        raise ValueError(f"chinese_numeral takes a whole number from 1 to 99, not {n!r}")
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _DIGITS[ones]
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+
+def legal_language():
+    """Inside the block, gettext, dates and enum titles are those of the legal documents' language."""
+    return force_locale(as_locale(LEGAL_LANGUAGE))
+
+
+def _legal(render):
+    """Render a legal document in its language."""
+    with legal_language():
+        return render()
 
 
 class DocumentError(ValueError):
@@ -64,12 +96,13 @@ def _agreement_context(case, pdf):
         "parties": _parties_by_role(case),
         "recorder": _recorder(case),
         "private": _shows_private(case),
+        "copies": chinese_numeral(agreement.copies),
         "pdf": pdf,
     }
 
 
 def _agreement_page(case, pdf):
-    return render_template("mediation/print/agreement.html", **_agreement_context(case, pdf))
+    return _legal(lambda: render_template("mediation/print/agreement.html", **_agreement_context(case, pdf)))
 
 
 def agreement_html(case):
@@ -79,7 +112,11 @@ def agreement_html(case):
 
 def rights_notice_html(case):
     """The rights and obligations notice (人民调解权利义务告知书), People's Mediation Law articles 23 and 24."""
-    return render_template("mediation/print/rights_notice.html", case=case, parties=_parties_by_role(case), pdf=False)
+    return _legal(
+        lambda: render_template(
+            "mediation/print/rights_notice.html", case=case, parties=_parties_by_role(case), pdf=False
+        )
+    )
 
 
 def local_datetime(value):
@@ -97,14 +134,30 @@ def local_datetime(value):
 def session_html(session):
     """The session record (调解笔录) of one mediation session."""
     case = session.case
-    return render_template(
-        "mediation/print/session.html",
-        case=case,
-        session=session,
-        parties=_parties_by_role(case),
-        started_at=local_datetime(session.started_at),
-        pdf=False,
+    return _legal(
+        lambda: render_template(
+            "mediation/print/session.html",
+            case=case,
+            session=session,
+            parties=_parties_by_role(case),
+            started_at=local_datetime(session.started_at),
+            pdf=False,
+        )
     )
+
+
+# --- file names ------------------------------------------------------------------------------
+
+_TITLES = {
+    "agreement": _l("People's mediation agreement"),
+}
+
+
+def download_name(case, document, extension):
+    """The Chinese name of a document's file, after its case number: 回龙调〔2026〕第012号-人民调解协议书.pdf."""
+    with legal_language():
+        title = str(_TITLES[document])
+    return f"{case.number}-{title}.{extension}"
 
 
 # --- PDF -------------------------------------------------------------------------------------

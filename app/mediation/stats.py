@@ -13,6 +13,7 @@ that runs it, nothing is fetched case by case and no code reads ``db.engine.dial
 
 import io
 import unicodedata
+from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
@@ -20,6 +21,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Integer
 
 from app.core.i18n import gettext as _
+from app.core.types import as_local, utcnow
 from app.extensions import db
 from app.mediation.models import (
     OPEN_STATUSES,
@@ -33,11 +35,12 @@ from app.mediation.models import (
     Performance,
     Satisfaction,
 )
-from app.mediation.queries import scope_cases
+from app.mediation.queries import communities_for, scope_cases
 
-__all__ = ["compute_figures", "workbook"]
+__all__ = ["compute_figures", "studio_label", "workbook"]
 
 _SUMMARY_SHEET = "汇总"
+HEADING_ROWS = 2  # above each sheet's table: whose figures, then the period and the time of export
 _PERCENT_FORMAT = "0.0%"
 _DAYS_FORMAT = "0.0"
 _SATISFIED = (str(Satisfaction.satisfied), str(Satisfaction.basically_satisfied))
@@ -235,6 +238,51 @@ def _summary_rows(figures):
     ]
 
 
+def studio_label(user):
+    """Whose figures these are: the studio's name when the user sees one community's cases, else the name of the
+    unit they work in (a street's staff see the studios of all its communities)."""
+    from app.mediation.operations import studio_for
+
+    communities = communities_for(user)
+    if len(communities) == 1:
+        return studio_for(communities[0], create=False).name
+    unit = user.org_unit
+    return unit.name if unit is not None else ""
+
+
+def _day(value):
+    return value.isoformat() if isinstance(value, date) else ""
+
+
+def period_label(date_from, date_to):
+    """The period in words: "2026-01-01 至 2026-06-30", "2026-01-01 起", "截至 2026-06-30" or "全部"."""
+    if date_from and date_to:
+        return _("%(start)s to %(end)s", start=_day(date_from), end=_day(date_to))
+    if date_from:
+        return _("from %(start)s", start=_day(date_from))
+    if date_to:
+        return _("up to %(end)s", end=_day(date_to))
+    return _("all cases")
+
+
+def _heading(sheet, columns, studio, figures, exported_at):
+    """Two heading rows above the table, each merged across its columns: whose figures, then the period and
+    the time of export (in the installation's time zone)."""
+    from openpyxl.styles import Alignment, Font
+
+    title = _("Mediation statistics of %(studio)s", studio=studio) if studio else _("Mediation statistics")
+    period = _(
+        "Period: %(period)s; exported at %(time)s",
+        period=period_label(figures["date_from"], figures["date_to"]),
+        time=as_local(exported_at).strftime("%Y-%m-%d %H:%M"),
+    )
+    for row, (text, font) in enumerate(((title, Font(bold=True, size=14)), (period, Font(size=11))), start=1):
+        sheet.cell(row=row, column=1, value=text).font = font
+        sheet.cell(row=row, column=1).alignment = Alignment(horizontal="left", vertical="center")
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+    sheet.row_dimensions[1].height = 24
+
+
 def _breakdowns(figures):
     """(title, [(enum member, count), ...]) of each breakdown."""
     return [
@@ -251,7 +299,7 @@ def _display_width(value):
 
 def _set_widths(sheet, minimum=10, maximum=60):
     widths = {}
-    for row in sheet.iter_rows():
+    for row in sheet.iter_rows(min_row=HEADING_ROWS + 1):  # the merged heading rows span the columns
         for cell in row:
             widths[cell.column_letter] = max(widths.get(cell.column_letter, 0), _display_width(cell.value))
     for letter, width in widths.items():
@@ -264,22 +312,23 @@ def _sheet_title(title):
     return title[:31]
 
 
-def workbook(figures):
+def workbook(figures, studio=None, exported_at=None):
     """The figures as an .xlsx file (bytes): the summary sheet "汇总", then one sheet per breakdown
-    (dispute category, case source, case status) with counts and shares. Labels are translated into the
+    (dispute category, case source, case status) with counts and shares. Every sheet opens with two heading
+    rows (merged cells): the figures of ``studio`` (see ``studio_label``), then the period and the time of
+    export (``exported_at``, now by default); its table starts on row 3. Labels are translated into the
     current language, so call it inside a request (or with ``force_locale``)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    exported_at = exported_at or utcnow()
     bold = Font(bold=True)
     book = Workbook()
     summary = book.active
     summary.title = _SUMMARY_SHEET
-    summary.append([_("Mediation statistics")])
-    summary["A1"].font = Font(bold=True, size=14)
-    summary.append([])
+    _heading(summary, 2, studio, figures, exported_at)
     summary.append([_("Figure"), _("Value")])
-    for cell in summary[3]:
+    for cell in summary[HEADING_ROWS + 1]:
         cell.font = bold
     for label, value, number_format in _summary_rows(figures):
         summary.append([label, value])
@@ -295,8 +344,9 @@ def workbook(figures):
     total = figures["total"]
     for title, rows in _breakdowns(figures):
         sheet = book.create_sheet(_sheet_title(title))
+        _heading(sheet, 3, studio, figures, exported_at)
         sheet.append([title, _("Cases"), _("Share")])
-        for cell in sheet[1]:
+        for cell in sheet[HEADING_ROWS + 1]:
             cell.font = bold
         for member, count in rows:
             sheet.append([str(member.title), count, _rate(count, total)])
@@ -305,9 +355,19 @@ def workbook(figures):
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         sheet.cell(row=sheet.max_row, column=3).number_format = _PERCENT_FORMAT
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes = "A4"
         _set_widths(sheet)
 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def download_name(studio, date_from, date_to):
+    """The workbook's file name, in Chinese whatever the reader's language (as the studio files it):
+    回龙社区调解工作室-调解统计-2026-01-01至2026-06-30.xlsx."""
+    from app.mediation.documents import legal_language
+
+    with legal_language():
+        parts = [studio, _("Mediation figures"), period_label(date_from, date_to)]
+    return "-".join(part for part in parts if part) + ".xlsx"

@@ -142,12 +142,13 @@ def test_agreement_html_has_every_part_and_the_copy_note(app, world, case_id):
         ):
             assert expected in text, expected
         assert case.agreement.copies == 3
+        # the count in Chinese numerals: 一式三份
         copy_note = gettext(
-            "This agreement is made in %(num)d copies: each party keeps one, and the people's "
+            "This agreement is made in %(copies)s copies: each party keeps one, and the people's "
             "mediation committee keeps one.",
-            num=3,
+            copies="三",
         )
-        assert "3" in copy_note and copy_note in text
+        assert "三" in copy_note and copy_note in text
         # a standalone page for the browser's print: no navigation, no inline script or style (CSP)
         assert 'href="/static/css/print.css"' in html
         assert "<script" not in html and "style=" not in html and "<style" not in html

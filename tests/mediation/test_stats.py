@@ -17,7 +17,7 @@ from app.core.types import local_today
 from app.extensions import db
 from app.mediation import operations as ops
 from app.mediation.models import CaseSource, CaseStatus, DisputeCategory
-from app.mediation.stats import compute_figures, workbook
+from app.mediation.stats import compute_figures, studio_label, workbook
 
 ENGLISH = {"Accept-Language": "en"}
 
@@ -369,20 +369,62 @@ def test_workbook_holds_the_same_figures(app, world, cases):
 
     for sheet_name, key in zip(sheets, ("by_category", "by_source", "by_status"), strict=True):
         sheet = book[sheet_name]
-        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        rows = list(sheet.iter_rows(min_row=4, values_only=True))  # below the two heading rows and the header
         assert rows[-1][:2] == (labels["total_row"], 8)
         body = {titles[row[0]]: row[1] for row in rows[:-1]}
         assert body == dict(figures[key])
         shares = {titles[row[0]]: row[2] for row in rows[:-1]}
         assert shares[next(m for m, c in figures[key] if c)] == pytest.approx(next(c for _, c in figures[key] if c) / 8)
-        assert sheet.cell(row=2, column=3).number_format == "0.0%"
+        assert sheet.cell(row=4, column=3).number_format == "0.0%"
         assert sheet.column_dimensions["A"].width >= 10
     assert (
-        dict((titles[row[0]], row[1]) for row in book[sheets[0]].iter_rows(min_row=2, max_row=16, values_only=True))[
+        dict((titles[row[0]], row[1]) for row in book[sheets[0]].iter_rows(min_row=4, max_row=18, values_only=True))[
             DisputeCategory.neighbour
         ]
         == 3
     )
+
+
+def test_every_sheet_names_the_studio_the_period_and_the_time_of_export(app, world, cases):
+    exported_at = datetime(2026, 7, 1, 2, 5, tzinfo=UTC)  # 10:05 in Shanghai
+    date_from, date_to = cases.base, cases.base + timedelta(days=30)
+    with app.test_request_context():
+        user = db.session.get(User, world.users["mediator"])
+        studio = studio_label(user)
+        figures = compute_figures(user, date_from, date_to)
+        data = workbook(figures, studio=studio, exported_at=exported_at)
+        labels = {key: gettext(key) for key in ("Figure", "Cases registered", "Agreement rate")}
+    assert studio == "回龙社区调解工作室"
+    book = load_workbook(io.BytesIO(data))
+    period = f"{date_from.isoformat()}至{date_to.isoformat()}"
+    for sheet, columns in zip(book.worksheets, "BCCC", strict=True):
+        assert sheet["A1"].value == "回龙社区调解工作室调解统计"
+        assert sheet["A2"].value == f"统计期间：{period}；导出时间：2026-07-01 10:05"
+        # merged across the table's columns, above it
+        assert {str(r) for r in sheet.merged_cells.ranges} == {f"A1:{columns}1", f"A2:{columns}2"}
+        assert sheet.freeze_panes == "A4"
+    # and the figures below still read back as they are
+    summary = book["汇总"]
+    values = {row[0]: row[1] for row in summary.iter_rows(min_row=4, values_only=True)}
+    assert summary["A3"].value == labels["Figure"]
+    assert values[labels["Cases registered"]] == figures["total"] > 0
+    assert values[labels["Agreement rate"]] == pytest.approx(figures["agreement_rate"])
+    categories = book.worksheets[1]
+    rows = list(categories.iter_rows(min_row=4, values_only=True))
+    assert rows[-1][1] == figures["total"]
+    assert sum(row[1] for row in rows[:-1]) == figures["total"]
+    assert categories.column_dimensions["A"].width < 40  # not as wide as the heading text
+
+
+def test_the_heading_of_an_open_period_and_of_the_street(app, world, cases):
+    with app.test_request_context():
+        admin = db.session.get(User, world.users["admin"])
+        studio = studio_label(admin)
+        book = load_workbook(io.BytesIO(workbook(compute_figures(admin, None, None), studio=studio)))
+        street = admin.org_unit.name
+    assert studio == street  # the street's staff see the studios of its communities
+    assert book["汇总"]["A1"].value == f"{street}调解统计"
+    assert book["汇总"]["A2"].value.startswith("统计期间：全部案件；导出时间：")
 
 
 def test_workbook_of_an_empty_period_opens(app, world):
