@@ -6,7 +6,14 @@ from app.core.roles import Role
 
 
 def _blueprint():
+    from app.grid import api_keys  # noqa: F401  (the API keys' pages, on the grid blueprint)
     from app.grid.views import bp
+
+    return bp
+
+
+def _open311():
+    from app.grid.open311 import bp
 
     return bp
 
@@ -27,5 +34,6 @@ feature = Feature(
         HomeCard("grid/_home_card_handler.html", {Role.handler}, order=20),
     ],
     demo=_demo,
-    audit_targets={"grid_orders": _l("Work order"), "grid_categories": _l("Category")},
+    audit_targets={"grid_orders": _l("Work order"), "grid_categories": _l("Category"), "grid_api_keys": _l("API key")},
+    more_blueprints=[_open311],  # Open311 GeoReport v2 at /open311/v2 (app.grid.open311)
 )

@@ -2,6 +2,7 @@
 the rows, writes the order's timeline and the audit log, notifies who needs to know, and flushes. The view
 commits once (app.core.actions.form_action)."""
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -19,6 +20,8 @@ from app.core.roles import Role
 from app.core.types import as_local, utcnow
 from app.extensions import db
 from app.grid.models import (
+    ENDED,
+    ApiKey,
     Category,
     OrderEvent,
     OrderPhoto,
@@ -66,6 +69,7 @@ STATUS_REFUSALS = {
     OrderStatus.to_mediation: _l(
         "Only a reported order, or one dispatched and not yet signed for, can be passed to mediation."
     ),
+    OrderStatus.merged: _l("Only a reported order, or one dispatched and not yet signed for, can be merged."),
 }
 
 
@@ -78,6 +82,13 @@ def require_transition(order, to_status):
             _(
                 "This work order was passed to mediation as case %(number)s and can no longer be changed.",
                 number=order.mediation_case.number,
+            )
+        )
+    if order.status == OrderStatus.merged:
+        raise InvalidTransition(
+            _(
+                "This work order was merged into %(number)s and can no longer be changed.",
+                number=order.merged_into.number,
             )
         )
     if not order.allows(to_status):
@@ -414,6 +425,69 @@ def supervise(actor, order, note):
     db.session.flush()
 
 
+# --- duplicates --------------------------------------------------------------------------------
+
+
+def merge(actor, duplicate, target):
+    """Merge a duplicate into the order that reports the same problem (并单): the duplicate ends, merged, and
+    points to ``target``, which shows its reporter and photos; whatever was merged into the duplicate follows
+    it. Its reporter follows ``target`` from now on; a unit it was dispatched to is told it need not handle it."""
+    if target is None:
+        raise DomainError(_("There is no work order with this number in the community."), field="target")
+    if target.id == duplicate.id:
+        raise DomainError(_("An order cannot be merged into itself."), field="target")
+    if target.org_unit_id != duplicate.org_unit_id:
+        raise DomainError(_("Orders are merged within one community."), field="target")
+    if target.status in ENDED:
+        raise DomainError(
+            _(
+                "Work order %(number)s is %(status)s: merge into an open order.",
+                number=target.number,
+                status=target.status.title,
+            ),
+            field="target",
+        )
+    require_transition(duplicate, OrderStatus.merged)
+    for merged in list(duplicate.merged_orders):
+        merged.merged_into = target
+    duplicate.merged_into = target
+    transition(
+        duplicate,
+        OrderStatus.merged,
+        actor,
+        "merged",
+        _l("Merged into work order %(number)s", number=target.number),
+        {"merged_into_id": target.id},
+    )
+    record_event(
+        target,
+        actor,
+        "merged_in",
+        _l("Work order %(number)s was merged into this one", number=duplicate.number),
+        data={"merged_order_id": duplicate.id},
+    )
+    db.session.flush()
+    _notify_handlers(
+        duplicate,
+        _l(
+            "Work order %(number)s was merged into %(target)s; your unit need not handle it.",
+            number=duplicate.number,
+            target=target.number,
+        ),
+    )
+    reporter = duplicate.reporter
+    if reporter is not None and reporter.id != actor.id and reporter.active:
+        core_ops.notify(
+            reporter,
+            _l(
+                "The work order you reported (%(number)s) was merged into %(target)s, which reports the same problem.",
+                number=duplicate.number,
+                target=target.number,
+            ),
+            order_link(target),
+        )
+
+
 # --- from a dispute to mediation ----------------------------------------------------------------
 
 
@@ -481,8 +555,11 @@ def _notify_staff(order, actor, message):
 
 
 def _notify_reporter(order, actor):
-    reporter = order.reporter
-    if reporter is not None and reporter.id != getattr(actor, "id", None) and reporter.active:
+    """Who reported it, and who reported a duplicate merged into it."""
+    reporters = {order.reporter_id: order.reporter} | {m.reporter_id: m.reporter for m in order.merged_orders}
+    for reporter in reporters.values():
+        if reporter is None or reporter.id == getattr(actor, "id", None) or not reporter.active:
+            continue
         core_ops.notify(
             reporter,
             _l(
@@ -492,3 +569,129 @@ def _notify_reporter(order, actor):
             ),
             order_link(order),
         )
+
+
+# --- Open311 (app.grid.open311) and its API keys ----------------------------------------------------------
+
+API_KEY_PREFIX_LENGTH = 8
+
+
+def api_key_digest(key):
+    """What is kept of an API key: its SHA-256, in hex."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_api_key(actor, community, name):
+    """A new API key that posts requests into ``community``: (the row, the key itself). The key is shown once
+    and never kept; its digest finds it again, its first characters (``prefix``) tell keys apart."""
+    from app.core.models import COMMUNITY_KINDS
+
+    if community is None or community.kind not in COMMUNITY_KINDS:
+        raise DomainError(_("Choose the community the key posts into."), field="org_unit_id")
+    while True:
+        key = secrets.token_urlsafe(32)
+        prefix = key[:API_KEY_PREFIX_LENGTH]
+        if db.session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix)) is None:
+            break
+    row = ApiKey(
+        org_unit=community,
+        name=name.strip(),
+        prefix=prefix,
+        digest=api_key_digest(key),
+        created_by_id=getattr(actor, "id", None),
+        created_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    core_ops.log(
+        actor,
+        "grid.api_key_created",
+        row,
+        _l("API key %(name)s (%(prefix)s…) for %(community)s", name=row.name, prefix=prefix, community=community.name),
+        {"prefix": prefix, "org_unit_id": community.id},
+    )
+    return row, key
+
+
+def revoke_api_key(actor, api_key):
+    """Revoke a key: from now on it posts nothing (403)."""
+    if api_key.revoked_at is not None:
+        raise DomainError(_("This API key was revoked already."))
+    api_key.revoked_at = utcnow()
+    core_ops.log(
+        actor,
+        "grid.api_key_revoked",
+        api_key,
+        _l("API key %(name)s (%(prefix)s…) revoked", name=api_key.name, prefix=api_key.prefix),
+        {"prefix": api_key.prefix},
+    )
+    db.session.flush()
+
+
+def active_api_key(key):
+    """The active API key ``key`` is, or None (unknown, revoked, or not a key at all)."""
+    if not key or len(key) > 200:
+        return None
+    return db.session.scalar(select(ApiKey).where(ApiKey.digest == api_key_digest(key), ApiKey.revoked_at.is_(None)))
+
+
+def receive_open311_request(api_key, data):
+    """A service request posted through Open311 with ``api_key`` becomes a reported work order of the key's
+    community, in the dispatch queue like any report. ``data``: category, grid, building (or None), address
+    (the place in words), latitude, longitude, description, caller_name, caller_phone (personal data: kept for
+    the verification call, never in a timeline entry, an audit entry or a log line), media_url. The order
+    has no reporter (nobody of the app reported it); its clocks start when staff dispatch it."""
+    category, grid = data["category"], data["grid"]
+    community = api_key.org_unit
+    if not category.active or category.org_unit_id not in community.ancestor_ids:
+        raise DomainError(_("This service is not offered in the key's community."), field="service_code")
+    if grid is None or grid.parent_id != community.id:
+        raise DomainError(_("The place is not in the key's community."), field="address_id")
+    now = utcnow()
+    year = as_local(now).year
+    order = WorkOrder(
+        year=year,
+        seq=0,
+        number=f"new-{secrets.token_hex(8)}",  # until the row has its id
+        org_unit_id=community.id,
+        grid=grid,
+        building=data.get("building"),
+        address=data.get("address") or None,
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        category=category,
+        description=data.get("description") or "",
+        level=category.default_level,
+        status=OrderStatus.reported,
+        source=OrderSource.open311,
+        reporter_id=None,
+        caller_name=data.get("caller_name") or None,
+        caller_phone=data.get("caller_phone") or None,
+        reported_at=now,
+    )
+    db.session.add(order)
+    db.session.flush()
+    order.seq = order.id
+    order.number = f"WG{year}-{order.id:06d}"
+    api_key.last_used_at = now
+    key_label = f"{api_key.name} ({api_key.prefix}…)"
+    if data.get("media_url"):
+        summary = _l(
+            "Received through Open311 (key %(key)s): %(category)s; media: %(media_url)s",
+            key=key_label,
+            category=category.name,
+            media_url=data["media_url"],
+        )
+    else:
+        summary = _l("Received through Open311 (key %(key)s): %(category)s", key=key_label, category=category.name)
+    record_event(
+        order,
+        None,
+        "open311_received",
+        summary,
+        to_status=OrderStatus.reported,
+        data={"api_key_id": api_key.id, "prefix": api_key.prefix, "level": order.level},
+    )
+    db.session.flush()
+    _notify_staff(order, None, _l("Work order %(number)s was received through Open311.", number=order.number))
+    return order

@@ -1,6 +1,20 @@
 """Grid work: reports and work orders (网格工单), thin views over app.grid.operations."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import hashlib
+import os
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from app.core.actions import form_action
@@ -14,7 +28,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.grid import forms, queries, templating
 from app.grid import operations as ops
-from app.grid.models import Category, OrderPhoto, OrderStatus, ResponseLevel
+from app.grid.models import Category, OrderPhoto, OrderSource, OrderStatus, ResponseLevel
 
 bp = Blueprint("grid", __name__)
 templating.register(bp)
@@ -103,8 +117,49 @@ def orders():
     order_list = next((item for item in mine if item.name == wanted), None)
     if order_list is None:
         abort(404)
-    page = queries.list_page(current_user, order_list.name, page_number(), current_app.config["GRID_PAGE_SIZE"])
-    return render_template("grid/orders.html", order_list=order_list, page=page, **clock())
+    # the filters as they came (a name and an id; read, never trusted: a value that matches nothing shows nothing)
+    category = (request.args.get("category") or "").strip()[:60]
+    grid = request.args.get("grid", 0, type=int) or 0
+    filters = {"category": category, "grid": grid}
+    page = queries.list_page(
+        current_user, order_list.name, page_number(), current_app.config["GRID_PAGE_SIZE"], filters=filters
+    )
+    return render_template(
+        "grid/orders.html",
+        order_list=order_list,
+        page=page,
+        category=category,
+        grid_name=queries.grid_name(current_user, grid) if grid else None,
+        filtered=bool(category or grid),
+        **clock(),
+    )
+
+
+@bp.get("/orders/filter")
+@grid_roles
+def filter_orders():
+    """The filters of a list, on a screen of their own (the list itself reads no choices)."""
+    mine = queries.lists_for(current_user)
+    order_list = next((item for item in mine if item.name == request.args.get("list")), None)
+    if order_list is None:
+        abort(404)
+    form = forms.ListFilterForm(request.args, meta={"csrf": False})
+    names = queries.category_names_in_scope(current_user)
+    form.category.choices = choices([("", _("All categories"))] + [(name, name) for name in names])
+    grids = queries.grids_in_scope(current_user)
+    form.grid.choices = choices([(0, _("All grids"))] + [(g.id, g.name) for g in grids])
+    return render_template("grid/filter.html", order_list=order_list, form=form, show_grid=len(grids) > 1)
+
+
+@bp.get("/find")
+@grid_roles
+def find():
+    """Open an order by its number (a resident calls back with it)."""
+    order = queries.find_by_number(current_user, request.args.get("number"))
+    if order is None:
+        flash(_("No work order with this number that you may see."), "error")
+        return redirect(url_for(".index"))
+    return redirect(order_url(order))
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -142,7 +197,94 @@ def report():
         next_url=order_url,
         once=True,
     )
-    return done or render_template("grid/report.html", form=form, categories=categories, buildings=buildings)
+    sender = request.headers.get(SENDER_HEADER) if request.method == "POST" else None
+    if done is not None:
+        return sent_by_script(done, sender) if sender in SENDERS else done
+    page = render_template("grid/report.html", form=form, categories=categories, buildings=buildings)
+    # the page's script shows a refusal from the page it gets back; the status tells it nothing was saved
+    return (page, 422) if sender in SENDERS else page
+
+
+# The report page's script (static/js/grid-report.js) sends the form itself, and says so in this header:
+# "page" while the worker waits on the page, "queue" for a report kept on the phone and sent later.
+SENDER_HEADER = "X-Report-Sender"
+SENDERS = ("page", "queue")
+
+
+def sent_by_script(done, sender):
+    """Where the order is, for the script that sent the report (the same order when the key had been used:
+    the report was saved before). The page's script goes there and the order page shows the message; a
+    report sent from the phone's waiting list takes its message along, since no page of its own shows it."""
+    messages = get_flashed_messages() if sender == "queue" else []
+    return jsonify(url=done.location, messages=messages)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The report page's service worker (registered by grid-report.js for the whole site, so that it sees
+    logins and logouts): it keeps the report page and its static files so that the page opens offline, and
+    forgets them when somebody logs in or out. Nothing personal in it, so no login is asked."""
+    assets = [url_for("static", filename=name) for name in OFFLINE_ASSETS]
+    body = render_template(
+        "grid/sw.js",
+        report_url=url_for(".report"),
+        assets=assets,
+        forget=[url_for("auth.login"), url_for("auth.logout")],
+        version=assets_version(),
+    )
+    response = current_app.response_class(body, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+OFFLINE_ASSETS = ("css/linli.css", "js/linli.js", "js/grid-report.js", "img/favicon.svg")
+
+
+def assets_version():
+    """A short digest of the static files the service worker keeps: a new version of any of them is a new
+    service worker, which replaces what the phones kept."""
+    digest = hashlib.sha256()
+    for name in OFFLINE_ASSETS:
+        with open(os.path.join(current_app.static_folder, name), "rb") as file:
+            digest.update(file.read())
+    return digest.hexdigest()[:12]
+
+
+@bp.route("/calls/new", methods=["GET", "POST"])
+@admin_required
+def register_call():
+    """Staff register a resident's call or visit (来电登记) as an order in the dispatch queue."""
+    form = forms.CallForm()
+    categories = queries.categories_in_scope(current_user)
+    buildings = queries.buildings_for(current_user)
+    several = len({c.org_unit_id for c in categories}) > 1
+    form.category_id.choices = choices(
+        [(0, "—")] + [(c.id, f"{c.name} ({c.org_unit.name})" if several else c.name) for c in categories]
+    )
+    form.building_id.choices = choices([(0, "—")] + [(b.id, f"{b.grid.name} {b.name}") for b in buildings])
+
+    def operation():
+        data = {
+            "category": db.session.get(Category, form.category_id.data) if form.category_id.data else None,
+            "building": db.session.get(Building, form.building_id.data) if form.building_id.data else None,
+            "room": form.room.data,
+            "description": form.description.data,
+            "level": ResponseLevel.coerce(form.level.data),
+            "source": OrderSource.phone_call,
+            "caller_name": form.caller_name.data,
+            "caller_phone": form.caller_phone.data,
+        }
+        return ops.report_order(current_user, data)
+
+    done = form_action(
+        form,
+        operation,
+        success=lambda order: _("Registered as work order %(number)s.", number=order.number),
+        next_url=order_url,
+        once=True,
+    )
+    return done or render_template("grid/call.html", form=form, categories=categories, buildings=buildings)
 
 
 # --- the order page --------------------------------------------------------------------------
@@ -152,9 +294,12 @@ def report():
 @grid_roles
 def show(order_id):
     order = load_order(order_id)
+    duplicates = queries.possible_duplicates(order) if order.can_merge(current_user) else []
     return render_template(
         "grid/show.html",
         order=order,
+        duplicates=duplicates,
+        merge_form=forms.MergeForm,
         confirm_form=forms.ConfirmForm,
         caller_phone=order.caller_phone if order.can_see_caller(current_user) else order.masked_caller_phone,
         **clock(),
@@ -166,7 +311,8 @@ def show(order_id):
 def photo(order_id, photo_id):
     order = load_order(order_id)
     item = db.session.get(OrderPhoto, photo_id)
-    if item is None or item.order_id != order.id:
+    # its own photos, and those of the duplicates merged into it
+    if item is None or (item.order_id != order.id and item.order_id not in {m.id for m in order.merged_orders}):
         abort(404)
     return ops.send_photo(item)
 
@@ -298,6 +444,25 @@ def supervise(order_id):
     return done or action_page(order, form, _("Supervision notice"), ["note"], _("Send the notice"))
 
 
+@bp.route("/orders/<int:order_id>/merge", methods=["GET", "POST"])
+@admin_required
+def merge(order_id):
+    order = load_order(order_id)
+    require_change(order, order.can_merge)
+    form = forms.MergeForm()
+    done = run(
+        form,
+        order,
+        lambda: ops.merge(current_user, order, queries.order_by_number(form.target.data, order.org_unit_id)),
+        _("Work order %(number)s merged.", number=order.number),
+    )
+    suggestions = queries.possible_duplicates(order)
+    note = (
+        _("Possible duplicates: %(numbers)s", numbers=", ".join(o.number for o in suggestions)) if suggestions else None
+    )
+    return done or action_page(order, form, _("Merge into another order"), ["target"], _("Merge"), note)
+
+
 # --- categories ------------------------------------------------------------------------------
 
 
@@ -354,3 +519,88 @@ def edit_category(category_id):
         next_url=url_for(".categories"),
     )
     return done or render_template("grid/category_form.html", form=form, category=category)
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+@bp.context_processor
+def figures_rules():
+    from app.grid.figures import can_view_figures
+
+    return {"can_view_figures": can_view_figures}
+
+
+def figures_request():
+    """The figures' form read from the query string, with the current user's choices, and the figures when the
+    period is valid (else None: the form shows why). A scope outside the user's choices is 404, as an order
+    outside their area is: nobody learns what lies beyond it."""
+    from app.core.types import local_today
+    from app.grid import figures
+
+    if not figures.can_view_figures(current_user):
+        abort(403)
+    scope = figures.scope_choices(current_user)
+    form = forms.FiguresForm(request.args)
+    form.area.choices = choices([(row.id, scope.area_title(row.id)) for row in scope.areas])
+    form.unit.choices = choices([(0, _("All units"))] + [(row.id, row.name) for row in scope.units])
+    form.category.choices = choices([("", _("All categories"))] + [(name, name) for name in scope.categories])
+    valid = form.validate()
+    if form.area.errors or form.unit.errors or form.category.errors:
+        abort(404)
+    if not valid:
+        return form, scope, None
+    today = local_today()
+    date_to = form.date_to.data or max(today, form.date_from.data or today)
+    date_from = form.date_from.data or date_to.replace(day=1)
+    form.date_from.data, form.date_to.data = date_from, date_to
+    result = figures.compute_figures(
+        scope, date_from, date_to, area_id=form.area.data, unit_id=form.unit.data or None, category=form.category.data
+    )
+    return form, scope, result
+
+
+def figures_args(form):
+    """The query arguments of these figures (the period made explicit), for the download link."""
+    args = {"date_from": form.date_from.data.isoformat(), "date_to": form.date_to.data.isoformat()}
+    for name in ("area", "unit", "category"):
+        if getattr(form, name).data:
+            args[name] = getattr(form, name).data
+    return args
+
+
+@bp.get("/figures")
+@roles_required(Role.admin, Role.handler)
+def figures():
+    from app.grid.figures import DEFINITIONS, breakdown_columns
+
+    form, scope, result = figures_request()
+    return render_template(
+        "grid/figures.html",
+        form=form,
+        scope=scope,
+        figures=result,
+        definitions=DEFINITIONS,
+        columns=breakdown_columns() if result is not None else [],
+        download_args=figures_args(form) if result is not None else None,
+    ), (200 if result is not None else 400)
+
+
+@bp.get("/figures.xlsx")
+@roles_required(Role.admin, Role.handler)
+def figures_xlsx():
+    from app.core.storage import content_disposition
+    from app.core.types import as_local
+    from app.grid.figures import DEFINITIONS, workbook
+
+    form, scope, result = figures_request()
+    if result is None:
+        return render_template(
+            "grid/figures.html", form=form, scope=scope, figures=None, definitions=DEFINITIONS, columns=[]
+        ), 400
+    filename = f"{_('Grid work figures')}_{result.date_from.isoformat()}_{result.date_to.isoformat()}.xlsx"
+    return current_app.response_class(
+        workbook(result, as_local(utcnow())),
+        headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "private, no-store"},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

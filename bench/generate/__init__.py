@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
-from bench.generate import core, grid, mediation
+from bench.generate import core, grid, mediation, volunteers
 from bench.generate.core import BENCH_ADMIN_PHONE, BENCH_PASSWORD, Context, GenerateError, normalise_database_url
 
 # The features whose data is generated, in this order (a feature may use what the ones before it made).
@@ -48,6 +48,7 @@ FEATURES = [
     core,
     mediation,
     grid,
+    volunteers,
 ]
 
 # The tables whose row count grows with the scale: the ``GROWS`` of every feature module. bench.run fails a

@@ -620,6 +620,10 @@ def grid_orders(conn, scale, ctx):
         for first in range(0, n_orders, BATCH_SIZE):
             insert_batch(conn, ctx, [plan(i) for i in range(first, min(first + BATCH_SIZE, n_orders))])
     ctx.refs["grid_order"] = first_id + showcase
+    # the figures page's year (bench.run.pages.grid, bench.run.figures_sql): the 365 days up to the day of the
+    # generation, in the community's time zone
+    today = (ctx.now + timedelta(hours=8)).date()
+    ctx.refs["figures_from"], ctx.refs["figures_to"] = (today - timedelta(days=364)).isoformat(), today.isoformat()
     if conn.dialect.name == "postgresql":  # the explicit ids went past the sequence
         conn.execute(
             text("SELECT setval(pg_get_serial_sequence('grid_orders', 'id'), :last)"), {"last": first_id + n_orders - 1}

@@ -13,6 +13,9 @@ import bench.run
 from bench.generate import generate, upgrade_schema
 from bench.run import BenchError, log
 from bench.run.cpu import CpuMeter
+from bench.run.figures_sql import ROW_NAME as FIGURES_ROW
+from bench.run.figures_sql import compare as compare_figures_sql
+from bench.run.figures_sql import summary_line as figures_summary
 from bench.run.load import Session, count_only, floor_row, login, measure, open_search
 from bench.run.pages import DEFAULT_MIN_RATIO, FLOOR, floor_of, resolve_path, resolve_paths, select_pages
 from bench.run.plans import explain_pages
@@ -86,6 +89,10 @@ def run_scale(scale, workdir, args, pages, databases, counts_only=False):
     refs = summary.get("refs", {})
     pages = resolve_paths(pages, refs)
     plans = {} if counts_only else explain(databases.url(scale, scale_dir), pages, databases.dialect)
+    figures_sql = None
+    if not counts_only and any(page["name"] == FIGURES_ROW for page in pages):
+        figures_sql = compare_figures_sql(databases.url(scale, scale_dir), refs)
+        log(f"   {figures_summary(figures_sql)}")
     with (
         Server(scale_dir, databases.url(scale, scale_dir, APP_NAME), args.workers) as server,
         databases.backend_pids(scale) as backend_pids,
@@ -95,7 +102,7 @@ def run_scale(scale, workdir, args, pages, databases, counts_only=False):
         pages = [open_search(server.port, cookies, page) for page in pages]
         if counts_only:
             floor = count_only(server.port, FLOOR, {})
-            measured = [count_only(server.port, page, cookies) for page in pages]
+            measured = [count_only(server.port, page, {} if page.get("anonymous") else cookies) for page in pages]
         else:
             floor, measured = measure_rows(server, cookies, args, pages, refs, backend_pids)
     for row in measured:
@@ -108,6 +115,7 @@ def run_scale(scale, workdir, args, pages, databases, counts_only=False):
         "generated": summary,
         "floor": floor,
         "pages": measured,
+        "figures_sql": figures_sql,
     }
 
 

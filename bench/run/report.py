@@ -9,6 +9,8 @@ from urllib.parse import unquote
 from bench.generate import GROWING_TABLES
 from bench.run import log
 from bench.run.cpu import CLOCK_TICKS
+from bench.run.figures_sql import problems as figures_sql_problems
+from bench.run.figures_sql import summary_line as figures_sql_line
 from bench.run.pages import DEFAULT_MIN_RATIO, FLOOR
 from bench.run.plans import plan_problems
 
@@ -61,6 +63,8 @@ def check(runs, pages, strict=False):
         for row in run["pages"]:
             problems = check_row(row, by_name[row["name"]], run, strict)
             failures += [f"scale {run['scale']}: {row['name']} ({unquote(row['path'])}): {p}" for p in problems]
+        if run.get("figures_sql"):  # the figures page against hand-written SQL (bench.run.figures_sql)
+            failures += [f"scale {run['scale']}: {p}" for p in figures_sql_problems(run["figures_sql"])]
     if len(runs) > 1:
         for name in [FLOOR["name"]] + [page["name"] for page in pages]:
             counts = {run["scale"]: query_count(run, name) for run in runs}
@@ -136,6 +140,8 @@ def print_report(runs, pages, failures):
         log(run_heading(run))
         for line in table_lines(run, pages):
             log(line)
+        if run.get("figures_sql"):
+            log(figures_sql_line(run["figures_sql"]))
     if len(runs) > 1:
         print_counts_by_scale(runs, pages)
     log()

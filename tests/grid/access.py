@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.grid.models import OrderPhoto
-from tests.access_support import ADMIN, CHANGED, REFUSED_BY_STATE, Row, answers, page, same_at_both_stages
+from tests.access_support import ADMIN, CHANGED, LOGGED_IN, REFUSED_BY_STATE, Row, answers, page, same_at_both_stages
 from tests.grid.factories import jpeg_bytes, make_category, make_order
 
 ORDER_STAGES = {"registered": "reported", "agreement": "dispatched"}
@@ -28,6 +28,15 @@ def build(app, world):
             for stage, order_id in world.orders.items()
         }
         db.session.remove()
+    # an Open311 API key of community A (the key itself is known to the test only)
+    with app.app_context():
+        from app.core.models import OrgUnit
+        from app.grid.operations import create_api_key
+
+        row, world.api_key = create_api_key(None, db.session.get(OrgUnit, world.community_a), "社区小程序")
+        db.session.commit()
+        world.api_key_id = row.id
+        db.session.remove()
 
 
 def url_args(world, stage):
@@ -35,6 +44,10 @@ def url_args(world, stage):
         "order_id": world.orders[stage],
         "photo_id": world.order_photos[stage],
         "category_id": world.grid_category,
+        "key_id": world.api_key_id,
+        "fmt": "json",
+        "service_code": str(world.grid_category),
+        "service_request_id": world.orders[stage],
     }
 
 
@@ -76,7 +89,18 @@ DATA = {
     "grid.supervise": lambda w, s: {"note": "请于今日内办结"},
     "grid.new_category": category,
     "grid.edit_category": category,
+    "grid.new_api_key": lambda w, s: {"name": "物业报修应用", "org_unit_id": str(w.community_a)},
+    "grid.revoke_api_key": lambda w, s: {},
+    "open311.requests": lambda w, s: {
+        "api_key": w.api_key,
+        "service_code": str(w.grid_category),
+        "lat": "30.2741",
+        "long": "120.1551",
+        "description": "小区门口路灯不亮",
+    },
 }
+# the Open311 API reads without a login (GeoReport v2: GET needs no key); a POST needs the api_key only
+PUBLIC = {"roles": LOGGED_IN, "anonymous": 200}
 
 
 def order_action(data, registered, agreement, get=None):
@@ -96,6 +120,9 @@ ROWS = {
     "grid.report": same_at_both_stages(
         page(roles=WORKERS).get, DATA["grid.report"], ok=302, roles=["grid_worker"], outsider=(200, False), changes=True
     ),
+    # the report page's service worker: a script with nothing personal, fetched by the browser without asking
+    # (also when the session has ended, to check for a new version)
+    "grid.service_worker": page(roles=LOGGED_IN, anonymous=200),
     # an order's page: its community's staff, the grid worker of its grid (who reported it), and the unit it is
     # dispatched to; the outsider, a grid worker of another community, does not learn it exists
     "grid.show": page(roles=["admin", "grid_worker", "handler"], outsider=404),
@@ -131,5 +158,22 @@ ROWS = {
     ),
     "grid.edit_category": same_at_both_stages(
         page(roles=ADMIN).get, DATA["grid.edit_category"], ok=302, roles=ADMIN, changes=True
+    ),
+    # figures: the community's staff (the street's admin), and a unit's handler for their own unit
+    "grid.figures": page(roles=["admin", "handler"]),
+    "grid.figures_xlsx": page(roles=["admin", "handler"]),
+    # API keys: admins (the street's admin holds community A); the new key is shown on the answer, not redirected
+    "grid.api_keys": page(roles=ADMIN),
+    "grid.new_api_key": same_at_both_stages(
+        page(roles=ADMIN).get, DATA["grid.new_api_key"], ok=200, roles=ADMIN, changes=True
+    ),
+    "grid.revoke_api_key": same_at_both_stages(None, DATA["grid.revoke_api_key"], ok=302, roles=ADMIN, changes=True),
+    "open311.discovery": page(**PUBLIC),
+    "open311.services": page(**PUBLIC),
+    "open311.service_definition": page(**PUBLIC),
+    "open311.service_request": page(**PUBLIC),
+    # whoever is logged in or not, the key posts the request (201 Created)
+    "open311.requests": same_at_both_stages(
+        page(**PUBLIC).get, DATA["open311.requests"], ok=201, anonymous=201, changes=True
     ),
 }

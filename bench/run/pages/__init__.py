@@ -22,7 +22,7 @@ and one line: the module in ``FEATURES`` below.
 """
 
 from bench.run import BenchError
-from bench.run.pages import core, grid, mediation
+from bench.run.pages import core, grid, mediation, volunteers
 
 DEFAULT_MIN_RATIO = 0.5
 
@@ -34,6 +34,7 @@ FEATURES = [
     core,
     mediation,
     grid,
+    volunteers,
 ]
 
 PAGES = [page for feature in FEATURES for page in feature.PAGES]
