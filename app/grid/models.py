@@ -131,6 +131,7 @@ class WorkOrder(OrderSummary, db.Model):
         Index("ix_grid_orders_status_replied", "status", "replied_at"),
         # the figures of a period (app.grid.figures)
         Index("ix_grid_orders_community_reported", "org_unit_id", "reported_at"),
+        Index("ix_grid_orders_reported", "reported_at"),  # Open311's public list, newest first
         # by grid and report time (received), and by grid and reply time (handled), each with every column the
         # figures read, so that they are computed from the index alone (no table row visited)
         Index("ix_grid_orders_figures_reported", "grid_id", "reported_at", *FIGURES_REPORTED_COLUMNS),

@@ -29,6 +29,8 @@ REPLIED = ["category_id", "handling_unit_id", "status", "due_at"]
 def upgrade():
     with op.batch_alter_table("grid_orders", schema=None) as batch_op:
         batch_op.create_index("ix_grid_orders_community_reported", ["org_unit_id", "reported_at"], unique=False)
+        # Open311's public list of requests: every community's, newest first within a period
+        batch_op.create_index("ix_grid_orders_reported", ["reported_at"], unique=False)
         batch_op.create_index(
             "ix_grid_orders_figures_reported", ["grid_id", "reported_at", *REPORTED], unique=False
         )
@@ -39,4 +41,5 @@ def downgrade():
     with op.batch_alter_table("grid_orders", schema=None) as batch_op:
         batch_op.drop_index("ix_grid_orders_figures_replied")
         batch_op.drop_index("ix_grid_orders_figures_reported")
+        batch_op.drop_index("ix_grid_orders_reported")
         batch_op.drop_index("ix_grid_orders_community_reported")
