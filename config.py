@@ -65,6 +65,9 @@ class Config:
 
     LINLI_LANGUAGE = os.environ.get("LINLI_LANGUAGE", "zh_CN")
     LANGUAGES = ("zh_CN", "en")
+    # The word after a building's number in addresses, as the community writes them: "3幢" (or "3栋");
+    # app.core.places.building_name composes building names with it.
+    LINLI_BUILDING_WORD = os.environ.get("LINLI_BUILDING_WORD", "幢")
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_PATH / "uploads"))
@@ -127,7 +130,8 @@ class Config:
     VOLUNTEER_CHECKIN_MARGIN = 60
     VOLUNTEER_LOGIN_LINK_HOURS = 24
     VOLUNTEER_NUMBER_PREFIX = "LS"
-    VOLUNTEER_JOIN_LIMIT = "10 per hour"
+    # POSTs of the public sign-up per client address (five steps a resident; neighbours may share one address)
+    VOLUNTEER_JOIN_LIMIT = "20 per minute;200 per hour"
     # Count SQL statements per request and expose them as X-Query-Count (benchmarks only).
     LINLI_COUNT_QUERIES = env_bool("LINLI_COUNT_QUERIES")
     # Registers the bare /_bench/floor route (benchmarks only).

@@ -7,8 +7,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+
+from app.core.csrf import CSRFProtect  # Flask-WTF's, showing a form again when its token expired
 
 # Alembic-friendly constraint names, so migrations can alter them on SQLite (batch mode) and PostgreSQL.
 naming_convention = {

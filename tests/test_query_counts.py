@@ -315,10 +315,11 @@ GRID_LIST = 2
 GRID_HOME_STAFF = 4
 # the user, the order with its grid, building, category, unit, community, reporter, mediation case and the order
 # it was merged into (one statement), its photos, its timeline with the actors, its supervision notices with who
-# issued them, the duplicates merged into it with their reporters (their photos: one more when there are any)
-GRID_ORDER_PAGE = 6
+# issued them, the duplicates merged into it with their reporters (their photos: one more when there are any),
+# the help group's requests asked from it (app.volunteers.help_requests)
+GRID_ORDER_PAGE = 7
 # staff, while the order may still be merged: the possible duplicates too
-GRID_ORDER_PAGE_MERGEABLE = 7
+GRID_ORDER_PAGE_MERGEABLE = 8
 
 # who reads each list, and the stages of the orders it shows (tests/grid/factories.py STAGES)
 GRID_LISTS = [
@@ -403,3 +404,85 @@ def test_grid_order_page_statements_do_not_grow_with_what_the_order_holds(
     many = statements_of(client, count_queries, f"/grid/orders/{busy}")
     # the dispatched order may still be merged (staff see its possible duplicates); the busy one is closed
     assert (few, many) == (GRID_ORDER_PAGE_MERGEABLE if role == "admin" else GRID_ORDER_PAGE, GRID_ORDER_PAGE)
+
+
+# --- the help group (the benchmark's rows: bench/run/pages/volunteers.py) -------------------------------------
+
+# statements of the coordinator's volunteer list, the event list and a volunteer's page, as an admin of the area
+# (the bench administrator organises every community's help group): the same with few and many rows
+VOLUNTEER_LIST = 6
+VOLUNTEER_EVENT_LIST = 4
+VOLUNTEER_PAGE = 8
+
+
+def add_served_volunteers(app, world, first, count, records):
+    """``count`` approved volunteers of community A, each with ``records`` service records."""
+    from datetime import date
+    from decimal import Decimal
+
+    from app.volunteers import operations as vol_ops
+    from app.volunteers.models import ServiceRecord
+    from tests.volunteers.factories import details
+
+    with app.app_context():
+        community = db.session.get(OrgUnit, world.community_a)
+        coordinator = db.session.get(User, world.users["coordinator"])
+        ids = []
+        for number in range(first, first + count):
+            volunteer = vol_ops.join(community, details(f"135{number:08d}", name=f"队员{number}", skills=["维修"]))
+            vol_ops.approve(coordinator, volunteer)
+            for day in range(records):
+                db.session.add(
+                    ServiceRecord(
+                        org_unit_id=community.id,
+                        volunteer_id=volunteer.id,
+                        project="暖心服务",
+                        served_on=date(2026, 1, 1 + day % 28),
+                        place="党群服务中心",
+                        content="探访",
+                        hours=Decimal("2.00"),
+                    )
+                )
+            ids.append(volunteer.id)
+        db.session.commit()
+        db.session.remove()
+    return ids
+
+
+def test_volunteer_pages_statements_do_not_grow_with_volunteers_events_and_records(
+    app, client, login_as, world, count_queries
+):
+    from tests.volunteers.factories import make_event, make_leader, make_volunteers
+
+    make_volunteers(app, world)
+    make_leader(app, world)
+    make_event(app, world)
+    (showcase,) = add_served_volunteers(app, world, 0, 1, 2)
+    login_as("admin")
+    urls = ["/volunteers/people", "/volunteers/events", f"/volunteers/people/{showcase}"]
+    few = [statements_of(client, count_queries, url) for url in urls]
+    add_served_volunteers(app, world, 100, 12, 3)
+    for _ in range(4):
+        make_event(app, world)
+    with app.app_context():
+        import datetime
+
+        from app.volunteers.models import ServiceRecord
+
+        for day in range(30):
+            db.session.add(
+                ServiceRecord(
+                    org_unit_id=world.community_a,
+                    volunteer_id=showcase,
+                    project="上门探访",
+                    served_on=datetime.date(2026, 2, 1 + day % 28),
+                    place="3幢",
+                    content="探访",
+                    hours=1,
+                )
+            )
+        db.session.commit()
+        db.session.remove()
+    assert page_text(client.get(urls[0])).count("队员") >= 10
+    many = [statements_of(client, count_queries, url) for url in urls]
+    assert few == many == [VOLUNTEER_LIST, VOLUNTEER_EVENT_LIST, VOLUNTEER_PAGE]

@@ -6,6 +6,7 @@ All people are fictional.
 
 from app.core import operations
 from app.core.models import HandlingUnitKind
+from app.core.places import DEFAULT_BUILDING_WORD, building_word
 from app.core.roles import Role
 
 DEMO_PASSWORD = "linli-demo-2026"  # noqa: S105 - demo accounts only, printed by demo-data
@@ -105,6 +106,8 @@ def demo_steps():
             unit = operations.create_unit(None, units.get(parent), node["kind"], node["name"], node["code"])
             units[node["code"]] = unit
             for name in node.get("buildings", []):
+                # "3幢" is written with the installation's word for a building (LINLI_BUILDING_WORD)
+                name = name.replace(DEFAULT_BUILDING_WORD, building_word())
                 operations.save_building(None, unit, {"name": name, "entrances": 2, "households": 48})
 
         return step

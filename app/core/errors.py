@@ -10,8 +10,9 @@ what the request sent is taken out of the exception messages of its traceback.
 import re
 import secrets
 from html import escape
+from urllib.parse import urlsplit
 
-from flask import current_app, g, jsonify, make_response, render_template, request
+from flask import current_app, flash, g, jsonify, make_response, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm.exc import StaleDataError
@@ -86,7 +87,33 @@ def handle_http_exception(error):
 
 
 def handle_csrf_error(error):
+    """A request refused for its CSRF token. A form page is shown again with what was typed before it gets
+    here (app.core.csrf); a button of an HTML page that posts to a POST-only address (log out, archive ...)
+    goes back to the page it was pressed on, with the message, to be pressed again. Anything else: the 400
+    error. Nothing the request asked for was done (a write attempted meanwhile is rolled back)."""
+    from app.core.csrf import RESEND_MESSAGE
+
+    rollback()
+    back = same_site_referrer()
+    if back and request.method == "POST" and not wants_json():
+        if not g.get("csrf_refused"):  # (the form page's message is flashed already)
+            flash(RESEND_MESSAGE, "error")
+        return redirect(back, 303)
     return render_error(400, CSRF_MESSAGE)
+
+
+def same_site_referrer():
+    """The path (and query) of the page of this site the request came from, or None."""
+    from app.core.security import is_safe_redirect
+
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return None
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return target if is_safe_redirect(target) else None
 
 
 def handle_stale_data(error):

@@ -279,6 +279,15 @@ class LinliForm(FlaskForm):
     class Meta(InputMeta):
         pass
 
+    def validate(self, extra_validators=None):
+        # a form sent with an expired CSRF token is shown again with what was typed, and nothing is done
+        # (app.core.csrf)
+        from app.core.csrf import refused
+
+        if refused():
+            return False
+        return super().validate(extra_validators)
+
 
 class LinliSubForm(LinliForm):
     """A form inside another form's ``FormField``: the layer without a CSRF token of its own."""

@@ -18,21 +18,22 @@ class CaseSource(TitledEnum):
 
 
 class DisputeCategory(TitledEnum):
-    marriage_family = "marriage_family", _l("Marriage and family")
-    neighbour = "neighbour", _l("Neighbours")
-    housing_homestead = "housing_homestead", _l("Housing and homestead")
-    contract = "contract", _l("Contract")
-    production_business = "production_business", _l("Production and business")
-    damages = "damages", _l("Damages")
-    forest_land = "forest_land", _l("Forest and land")
-    land_requisition = "land_requisition", _l("Land requisition and demolition")
-    environment = "environment", _l("Environmental pollution")
+    # the categories of the national statistics of people's mediation, each "… dispute" (邻里纠纷, 合同纠纷, …)
+    marriage_family = "marriage_family", _l("Marriage and family dispute")
+    neighbour = "neighbour", _l("Neighbour dispute")
+    housing_homestead = "housing_homestead", _l("Housing and homestead dispute")
+    contract = "contract", _l("Contract dispute")
+    production_business = "production_business", _l("Production and business dispute")
+    damages = "damages", _l("Damage compensation dispute")
+    forest_land = "forest_land", _l("Forest and land dispute")
+    land_requisition = "land_requisition", _l("Land requisition and demolition dispute")
+    environment = "environment", _l("Environmental pollution dispute")
     labour = "labour", _l("Labour dispute")
     consumer = "consumer", _l("Consumer dispute")
     medical = "medical", _l("Medical dispute")
-    traffic = "traffic", _l("Road traffic")
-    property_management = "property_management", _l("Property management")
-    other = "other", _l("Other")
+    traffic = "traffic", _l("Road traffic dispute")
+    property_management = "property_management", _l("Property management dispute")
+    other = "other", _l("Other dispute")
 
 
 class RiskLevel(TitledEnum):

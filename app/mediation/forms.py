@@ -26,6 +26,7 @@ from app.core.forms import (
     choices,
 )
 from app.core.i18n import lazy_gettext as _l
+from app.core.types import utcnow
 from app.mediation.models import AgreementForm as AgreementKind
 from app.mediation.models import (
     AttachmentKind,
@@ -44,6 +45,16 @@ from app.mediation.models import (
 
 TEXT = 2000
 LONG_TEXT = 8000
+
+
+def local_now(step=5):
+    """Now where the community is, rounded down to ``step`` minutes (a time field's first value: 14:35)."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    now = utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return now.replace(minute=now.minute - now.minute % step, second=0, microsecond=0, tzinfo=None)
 
 
 def required(message=None):
@@ -71,14 +82,26 @@ class PartyForm(LinliSubForm):
     role = SelectField(_l("Role"), choices=choices(PartyRole.choices()))
     name = text(_l("Full name"), 60, needed=False)
     sex = SelectField(_l("Sex"), choices=choices([("", "—")] + Sex.choices()), validators=[Optional()])
-    phone = PhoneField(
-        _l("Mobile number"), validators=[Optional(), MobileNumber()], description=_l("Required for an applicant.")
-    )
+    # required for an applicant: the intake marks it on the applicant's rows (CaseForm.mark_required)
+    phone = PhoneField(_l("Mobile number"), validators=[Optional(), MobileNumber()])
     id_number = IdNumberField(
-        _l("ID number"), validators=[Optional(), IdNumber()], description=_l("Optional; 18 characters.")
+        _l("ID number"),
+        validators=[Optional(), IdNumber()],
+        description=_l("18 characters. The case file needs it (or a copy of the ID) before it is archived."),
     )
-    address = text(_l("Address"), 200, needed=False)
+    # the party's home is the place of the dispute (its building, and its room unless another one is typed):
+    # nothing to choose or type twice
+    at_place = BooleanField(_l("Lives at the place of the dispute"))
+    room = text(_l("Room"), 30, needed=False, description=_l("Only if another room than the place's, e.g. 402."))
+    address = text(_l("Home address"), 200, needed=False)
     building_id = SelectField(_l("Lives in building"), coerce=int, validators=[Optional()])
+    age = IntegerField(
+        _l("Age"),
+        validators=[Optional(), NumberRange(0, 150, message=_l("Enter an age between 0 and 150."))],
+        render_kw={"inputmode": "numeric", "min": 0, "max": 150},
+    )
+    ethnicity = text(_l("Ethnicity"), 20, needed=False, description=_l("E.g. Han."))
+    occupation = text(_l("Occupation"), 60, needed=False)
     representative = text(
         _l("Representative or agent"),
         120,
@@ -89,9 +112,58 @@ class PartyForm(LinliSubForm):
     def is_empty(self):
         return not any((self.name.data, self.phone.data, self.id_number.data, self.address.data))
 
+    def mark_required(self):
+        """The applicant's mobile number is required: its label says so (the role may change on the page)."""
+        self.phone.flags.required = self.role.data == PartyRole.applicant
+
+    def data_for_case(self):
+        """What the operation stores of this party (``at_place``: its home is the place of the dispute)."""
+        data = {
+            key: self[key].data or None
+            for key in (
+                "role",
+                "name",
+                "sex",
+                "phone",
+                "id_number",
+                "address",
+                "building_id",
+                "room",
+                "ethnicity",
+                "occupation",
+                "representative",
+            )
+        }
+        data.update(age=self.age.data, at_place=bool(self.at_place.data))
+        return data
+
+
+class PartyEditForm(LinliForm):
+    """A party's details corrected or completed on a case (its role stays what the intake made it)."""
+
+    name = text(_l("Full name"), 60)
+    sex = PartyForm.sex
+    phone = PartyForm.phone
+    id_number = PartyForm.id_number
+    building_id = PartyForm.building_id
+    room = text(_l("Room"), 30, needed=False)
+    address = PartyForm.address
+    age = PartyForm.age
+    ethnicity = PartyForm.ethnicity
+    occupation = PartyForm.occupation
+    representative = PartyForm.representative
+
+    FIELDS = ("name", "sex", "phone", "id_number", "building_id", "room", "address", "age", "ethnicity", "occupation")
+
+    def party_data(self):
+        data = {key: self[key].data or None for key in (*self.FIELDS, "representative")}
+        data["age"] = self.age.data
+        return data
+
 
 class CaseForm(LinliForm):
-    source = SelectField(_l("Source"), choices=choices(CaseSource.choices()))
+    # 口头申请 first: most disputes are brought to the studio by word of mouth
+    source = SelectField(_l("Source"), choices=choices(CaseSource.choices()), default=str(CaseSource.oral_application))
     reported_by_id = SelectField(
         _l("Reported by grid worker"),
         coerce=int,
@@ -108,15 +180,31 @@ class CaseForm(LinliForm):
     may_escalate = BooleanField(_l("May escalate"))
     occurred_on = DateField(_l("Dispute began on"), validators=[Optional()])
     registered_on = DateField(_l("Registered on"), validators=[required()])
-    grid_id = SelectField(_l("Grid"), coerce=int, validators=[Optional()])
-    building_id = SelectField(_l("Building"), coerce=int, validators=[Optional()])
+    building_id = SelectField(
+        _l("Building"),
+        coerce=int,
+        validators=[Optional()],
+        description=_l("Its grid and community are taken from it."),
+    )
     room = text(_l("Room"), 30, needed=False)
-    address = text(_l("Place of the dispute"), 200, needed=False)
+    address = text(
+        _l("Place in words"),
+        200,
+        needed=False,
+        description=_l("Only if there is more to say than the building and room: the estate, or a spot outside."),
+    )
+    grid_id = SelectField(
+        _l("Grid"), coerce=int, validators=[Optional()], description=_l("Only for a place outside the buildings.")
+    )
     parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=20)
 
     def party_rows(self):
         """The parties that were filled in (empty rows are ignored)."""
         return [entry for entry in self.parties if not entry.form.is_empty()]
+
+    def mark_required(self):
+        for entry in self.parties:
+            entry.form.mark_required()
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

@@ -304,6 +304,10 @@ class Case(CaseSummary, db.Model):
             and (permissions.is_admin(user) or self.is_case_mediator(user))
         )
 
+    def can_edit_party(self, user, check_state=True):
+        """Correct or complete a party's details (an ID number, a home, age ...): until the case is archived."""
+        return self.can_edit(user)
+
     def can_accept(self, user, check_state=True):
         return self.can_manage(user) and (not check_state or self.allows(CaseStatus.accepted))
 

@@ -226,12 +226,16 @@ def register_case(actor, community, data, parties, referred_by=None):
     not_in_future(registered_on, "registered_on")
     if occurred_on and occurred_on > registered_on:
         raise DomainError(_("The dispute cannot have started after the day it was registered."), field="occurred_on")
-    grid = data.get("grid")
     building = data.get("building")
+    # the building belongs to a grid, and the grid to a community: nothing to choose twice
+    grid = data.get("grid") or (building.grid if building is not None else None)
     if grid is not None and not community.contains(grid):
-        raise DomainError(_("The grid does not belong to this community."), field="grid_id")
-    if building is not None and (grid is None or building.grid_id != grid.id):
+        field = "building_id" if data.get("grid") is None else "grid_id"
+        raise DomainError(_("The place is not in this community."), field=field)
+    if building is not None and building.grid_id != grid.id:
         raise DomainError(_("The building does not belong to the chosen grid."), field="building_id")
+    room = data.get("room") or None
+    address = data.get("address") or place_address(building, room)
     year = registered_on.year
     seq = _next_seq(studio, year)
     case = Case(
@@ -242,8 +246,8 @@ def register_case(actor, community, data, parties, referred_by=None):
         org_unit=community,
         grid=grid,
         building=building,
-        room=data.get("room") or None,
-        address=data.get("address") or None,
+        room=room,
+        address=address,
         source=data["source"],
         category=data["category"],
         summary=data["summary"],
@@ -257,6 +261,9 @@ def register_case(actor, community, data, parties, referred_by=None):
         referred_by_id=getattr(referred_by, "id", None),
     )
     for position, party in enumerate(parties):
+        party = dict(party)
+        if party.pop("at_place", False):
+            party.update(home_at_place(building, room, address, party.get("room")))
         case.parties.append(Party(position=position, **party))
     db.session.add(case)
     db.session.flush()
@@ -270,6 +277,63 @@ def register_case(actor, community, data, parties, referred_by=None):
     )
     db.session.flush()
     return case
+
+
+def room_words(room):
+    """A room as addresses write it: "302" is 302室, anything else ("楼下", "B1") as typed."""
+    return f"{room}室" if room and room.isdigit() else (room or "")
+
+
+def place_address(building, room):
+    """The place of a dispute in words when only its building (and room) was chosen: 3幢302室."""
+    return f"{building.name}{room_words(room)}" if building is not None else None
+
+
+def home_at_place(building, place_room, place_address, room=None):
+    """The home of a party who lives at the place of the dispute: its building and address, and its room, or
+    another room of the same building (the neighbour upstairs: 回龙苑3幢302室 → 回龙苑3幢402室)."""
+    home = {"building_id": getattr(building, "id", None), "room": place_room, "address": place_address}
+    if room and room != place_room:
+        base = place_address or ""
+        if building is not None and building.name in base:
+            base = base[: base.index(building.name) + len(building.name)]
+        elif building is not None:
+            base = building.name
+        home.update(room=room, address=f"{base}{room_words(room)}" if base else room_words(room))
+    return home
+
+
+PARTY_FIELDS = (
+    "name",
+    "sex",
+    "phone",
+    "id_number",
+    "building_id",
+    "room",
+    "address",
+    "age",
+    "ethnicity",
+    "occupation",
+    "representative",
+)
+
+
+def update_party(actor, party, data):
+    """Correct or complete a party's details (what the case file needs: an ID number, a home, ...)."""
+    case = party.case
+    require_editable(case)
+    if not data.get("name"):
+        raise DomainError(_("Enter the party's name."), field="name")
+    if party.role == PartyRole.applicant and not data.get("phone"):
+        raise DomainError(_("Enter the applicant's mobile number, so the studio can reach them."), field="phone")
+    changed = sorted(key for key in PARTY_FIELDS if getattr(party, key) != data.get(key))
+    for key in PARTY_FIELDS:
+        setattr(party, key, data.get(key))
+    # which details changed, not their values (personal data stays out of the timeline and the audit log)
+    record_event(
+        case, actor, "party_updated", _l("Details of %(name)s corrected", name=party.name), data={"fields": changed}
+    )
+    db.session.flush()
 
 
 # --- acceptance and other first decisions ----------------------------------------------------
@@ -363,6 +427,8 @@ def record_session(actor, case, data):
     if not data.get("is_open") and not data.get("closed_reason"):
         raise DomainError(_("Say why the session is not open (privacy, or a party objected)."), field="closed_reason")
     data = dict(data, started_at=as_local(data["started_at"]))
+    if data.get("is_open"):  # the reason of a closed session (sent by a page without scripts) is ignored
+        data["closed_reason"] = None
     if case.accepted_on and data["started_at"].date() < case.accepted_on:
         raise DomainError(_("A session cannot take place before the case was accepted."), field="started_at")
     fields = (
@@ -500,6 +566,8 @@ def record_agreement(actor, case, data):
             raise DomainError(_("This field is required."), field=key)
     if form == AgreementForm.oral and not data.get("oral_note"):
         raise DomainError(_("An oral agreement needs the mediator's written note."), field="oral_note")
+    if form != AgreementForm.oral:  # the note of an oral agreement (sent by a page without scripts) is ignored
+        data = dict(data, oral_note=None)
     concluded_on = data["concluded_on"]
     not_in_future(concluded_on, "concluded_on")
     if case.accepted_on and concluded_on < case.accepted_on:
@@ -539,10 +607,14 @@ def update_agreement(actor, agreement, data):
     if case.status != CaseStatus.agreement_reached:
         raise InvalidTransition(_("The agreement can be corrected only until the follow-up visit."))
     for key in AGREEMENT_FIELDS:
+        if key == "oral_note" and agreement.form != AgreementForm.oral:
+            continue  # only an oral agreement has a note
         setattr(agreement, key, data.get(key) or None)
     for key in AGREEMENT_REQUIRED:
         if not getattr(agreement, key):
             raise DomainError(_("This field is required."), field=key)
+    if agreement.form == AgreementForm.oral and not agreement.oral_note:
+        raise DomainError(_("An oral agreement needs the mediator's written note."), field="oral_note")
     record_event(case, actor, "agreement_updated", _l("Agreement corrected"))
     db.session.flush()
 

@@ -143,7 +143,8 @@ def prepare_case_form(form, community, order=None):
         .options(selectinload(Building.grid))
         .order_by(Building.grid_id, Building.id)
     ).all()
-    form.building_id.choices = choices([(0, "—")] + [(b.id, f"{b.grid.name} {b.name}") for b in buildings])
+    # the building first (what is looked for, narrowed as "3幢" is typed), its grid after it
+    form.building_id.choices = choices([(0, "—")] + [(b.id, f"{b.name} · {b.grid.name}") for b in buildings])
     workers = queries.grid_workers_for(community)
     if order is not None and order.reporter is not None and order.reporter not in workers:
         workers.append(order.reporter)  # moved or left since: still the one who reported it
@@ -155,6 +156,8 @@ def prepare_case_form(form, community, order=None):
         roles = [PartyRole.applicant, PartyRole.respondent]
         for entry, role in zip(form.parties, roles, strict=False):
             entry.form.role.data = str(role)
+            # in a neighbour dispute (the default category) both usually live where it happens
+            entry.form.at_place.data = True
         if order is not None:
             prefill_from_order(form, order)
 
@@ -221,8 +224,9 @@ def new_case():
         return intake_page(form, community, communities, order, related)
 
     def register():
-        grid = db.session.get(OrgUnit, form.grid_id.data) if form.grid_id.data else None
         building = db.session.get(Building, form.building_id.data) if form.building_id.data else None
+        # a building's grid is its own (a grid also chosen on a page without scripts is not asked twice)
+        grid = db.session.get(OrgUnit, form.grid_id.data) if form.grid_id.data and building is None else None
         data = {
             key: getattr(form, key).data
             for key in (
@@ -239,13 +243,7 @@ def new_case():
             )
         }
         data.update(grid=grid, building=building)
-        parties = [
-            {
-                key: entry.form[key].data or None
-                for key in ("role", "name", "sex", "phone", "id_number", "address", "representative", "building_id")
-            }
-            for entry in form.party_rows()
-        ]
+        parties = [entry.form.data_for_case() for entry in form.party_rows()]
         if order is not None:  # a dispute reported by a grid worker: they are told how it goes
             reporter = order.reporter
         else:
@@ -269,6 +267,7 @@ def new_case():
 def intake_page(form, community, communities, order, related=()):
     # without a work order: the disputes reported in the grids that may start a case
     disputes = grid_queries.disputes_to_refer(community) if order is None else []
+    form.mark_required()
     return render_template(
         "mediation/new.html",
         form=form,
@@ -277,7 +276,56 @@ def intake_page(form, community, communities, order, related=()):
         related=related,
         order=order,
         disputes=disputes,
+        neighbour=DisputeCategory.neighbour.value,
+        applicant=PartyRole.applicant.value,
+        grid_report=CaseSource.grid_report.value,
     )
+
+
+def building_choices(community):
+    """The buildings of the community's grids, each named first and its grid after it."""
+    buildings = db.session.scalars(
+        select(Building)
+        .join(OrgUnit, Building.grid_id == OrgUnit.id)
+        .where(OrgUnit.parent_id == community.id, OrgUnit.kind == "grid")
+        .options(selectinload(Building.grid))
+        .order_by(Building.grid_id, Building.id)
+    ).all()
+    return choices([(0, "—")] + [(b.id, f"{b.name} · {b.grid.name}") for b in buildings])
+
+
+@bp.route("/cases/<int:case_id>/parties/<int:party_id>", methods=["GET", "POST"])
+@staff_required
+def edit_party(case_id, party_id):
+    """Correct or complete a party's details: what the case file needs later (ID number, home, age ...)."""
+    case = load_case(case_id)
+    require_change(case, case.can_edit_party)
+    party = next((p for p in case.parties if p.id == party_id), None)
+    if party is None:
+        abort(404)
+    form = forms.PartyEditForm(obj=party)
+    form.building_id.choices = building_choices(case.org_unit)
+    form.phone.flags.required = party.role == PartyRole.applicant
+    done = run(
+        form,
+        case,
+        lambda: ops.update_party(current_user, party, form.party_data()),
+        _("The details of %(name)s are saved.", name=party.name),
+    )
+    if done:
+        return done
+
+    def page():
+        return action_page(
+            case,
+            form,
+            _("%(role)s: %(name)s", role=party.role.title, name=party.name),
+            [*forms.PartyEditForm.FIELDS, "representative"],
+            _("Save"),
+        )
+
+    # the form shows the party's full numbers: opening it is a full view, like the case page
+    return viewed(case, page) if request.method == "GET" else page()
 
 
 def refused_order(order):
@@ -473,6 +521,7 @@ def new_session(case_id):
     if not form.is_submitted():
         form.recorder.data = current_user.name
         form.place.data = case.studio.name
+        form.started_at.data = forms.local_now()
     done = run(
         form,
         case,
@@ -578,7 +627,9 @@ def agreement(case_id):
         return done
 
     def page():
-        return render_template("mediation/agreement_form.html", case=case, form=form, agreement=existing)
+        return render_template(
+            "mediation/agreement_form.html", case=case, form=form, agreement=existing, oral=AgreementForm.oral
+        )
 
     # the form shows the case's facts and the agreement's terms: opening it is a full view, like the case page
     # (a POST that comes back with errors shows what was sent, and writes nothing)
@@ -601,8 +652,8 @@ def agreement_pdf(case_id):
 
     case = load_written_agreement_case(case_id)
     pdf = viewed(case, lambda: documents.agreement_pdf(case))
-    # a legal document: its name is Chinese, as the document itself (RFC 6266 filename*)
-    filename = f"人民调解协议书_{case.number}.pdf"
+    # a legal document: its name is Chinese, as the document itself (RFC 6266 filename*, ASCII filename)
+    filename = documents.download_name(case, "agreement", "pdf")
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -795,15 +846,15 @@ def stats():
 @bp.get("/stats.xlsx")
 @staff_required
 def stats_xlsx():
-    from app.mediation.stats import compute_figures, workbook
+    from app.mediation.stats import compute_figures, download_name, studio_label, workbook
 
     form = forms.StatsForm(request.args)
     form.validate()
     figures = compute_figures(current_user, form.date_from.data, form.date_to.data)
-    period = "_".join(day.isoformat() for day in (form.date_from.data, form.date_to.data) if day)
-    filename = _("Mediation figures") + (f"_{period}" if period else "") + ".xlsx"
+    studio = studio_label(current_user)
+    filename = download_name(studio, form.date_from.data, form.date_to.data)
     return Response(
-        workbook(figures),
-        headers={"Content-Disposition": content_disposition(filename)},
+        workbook(figures, studio=studio),
+        headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store, private"},
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -11,6 +11,12 @@ def _blueprint():
     return bp
 
 
+def _demo():
+    from app.volunteers.demo import demo_steps
+
+    return demo_steps()
+
+
 feature = Feature(
     name="volunteers",
     blueprint=_blueprint,
@@ -20,4 +26,13 @@ feature = Feature(
         HomeCard("volunteers/_home_card_coordinator.html", {Role.coordinator}, order=40),
         HomeCard("volunteers/_home_card_volunteer.html", {Role.volunteer}, order=50),
     ],
+    demo=_demo,
+    audit_targets={
+        "volunteers": _l("Volunteer"),
+        "service_events": _l("Service event"),
+        "service_records": _l("Service record"),
+        "volunteer_certificates": _l("Certificate of volunteer service"),
+        "care_roster_entries": _l("Care roster entry"),
+        "help_requests": _l("Help request"),
+    },
 )

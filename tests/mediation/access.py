@@ -85,6 +85,16 @@ DATA = {
         "file": (io.BytesIO(png_bytes()), "leak.png"),
     },
     "mediation.archive": lambda w, s: {},
+    "mediation.edit_party": lambda w, s: {
+        "name": "张建华",
+        "sex": "male",
+        "phone": "13912345678",
+        "id_number": "11010519491231002X",
+        "building_id": "0",
+        "age": "67",
+        "ethnicity": "汉族",
+        "occupation": "退休教师",
+    },
     "mediation.index": lambda w, s: {"q": "13912345678", "status": "registered"},
 }
 
@@ -183,6 +193,10 @@ ROWS = {
         {"admin": CHANGED, "mediator": CHANGED},
     ),
     "mediation.attachment": case_page(),
+    # a party's details: the case's own mediators and admins, until the case is archived
+    "mediation.edit_party": case_action(
+        DATA["mediation.edit_party"], {"admin": CHANGED, "mediator": CHANGED}, {"admin": CHANGED, "mediator": CHANGED}
+    ),
     # refused with a message on the case page: not decided yet, no follow-up yet
     "mediation.archive": case_action(
         DATA["mediation.archive"],
@@ -191,3 +205,22 @@ ROWS = {
         get=False,
     ),
 }
+
+
+def build(app, world):
+    """The first party (the applicant) of each stage's case, for the party form's address."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.mediation.models import Party
+
+    with app.app_context():
+        world.parties = {
+            stage: db.session.scalar(select(Party.id).where(Party.case_id == case.id).order_by(Party.position).limit(1))
+            for stage, case in world.cases.items()
+        }
+        db.session.remove()
+
+
+def url_args(world, stage):
+    return {"party_id": world.parties[stage]}
