@@ -22,6 +22,16 @@ def _next_id(conn, ctx, table):
     return (conn.scalar(select(func.max(ctx.tables[table].c.id))) or 0) + 1
 
 
+def _sequences_after(conn, ctx, *tables):
+    """On PostgreSQL, move each table's id sequence past the explicit ids written into it (later inserts, by
+    other generators or the app, take the next ones)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        last = select(func.coalesce(func.max(ctx.tables[table].c.id), 1)).scalar_subquery()
+        conn.execute(select(func.setval(func.pg_get_serial_sequence(table, "id"), last)))
+
+
 def volunteers(conn, scale, ctx):
     rng = ctx.rng
     communities = ctx.ids["community"]
@@ -102,6 +112,7 @@ def volunteers(conn, scale, ctx):
         insert_rows(conn, ctx, "volunteers", people)
     insert_rows(conn, ctx, "volunteer_teams", teams)
     insert_rows(conn, ctx, "volunteer_skills", skills)
+    _sequences_after(conn, ctx, "teams", "skills", "users", "volunteers")
     ctx.ids["volunteer"] = approved
     ctx.maps["volunteer_community"] = homes
     ctx.maps["community_skills"] = skill_ids
@@ -150,6 +161,7 @@ def service_events(conn, scale, ctx):
     with indexes_built_after(conn, ["service_events"]):
         insert_rows(conn, ctx, "service_events", rows)
     insert_rows(conn, ctx, "service_event_skills", skills)
+    _sequences_after(conn, ctx, "service_events")
     ctx.maps["past_events"] = events_of
 
 
@@ -195,6 +207,7 @@ def service_records(conn, scale, ctx):
 
     with indexes_built_after(conn, ["service_records"]):
         insert_rows(conn, ctx, "service_records", rows())
+    _sequences_after(conn, ctx, "service_records")
 
 
 GENERATORS = [volunteers, service_events, service_records]
