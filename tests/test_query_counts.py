@@ -270,7 +270,7 @@ def test_admin_units_statements_do_not_grow_with_the_units(app, client, login_as
     add_units(app, world, 15)  # 45 more units, 60 more buildings
     shown = page_text(client.get("/admin/units"))
     assert all(f"新社区{i:02d}第2网格" in shown for i in range(15))
-    assert shown.count("2栋楼") == 30  # each new grid's buildings, counted
+    assert shown.count("2个楼栋") == 30  # each new grid's buildings, counted
     many = statements_of(client, count_queries, "/admin/units")
     assert (few, many) == (ADMIN_UNITS, ADMIN_UNITS)
 

@@ -293,8 +293,10 @@ def test_the_figures_of_a_month_are_reproduced_from_the_records(app, october, cl
     assert gettext_in(app, "%(num)s of %(den)s", num=16, den=20) in text
     assert gettext_in(app, "%(num)s of %(den)s", num=10, den=25) in text
     # the definitions are on the page
-    for _term, definition in grid_figures.DEFINITIONS:
-        assert str(definition) in html.replace("&#39;", "'")
+    with app.test_request_context():
+        definitions = [str(definition) for _term, definition in grid_figures.DEFINITIONS]
+    for definition in definitions:
+        assert definition in html.replace("&#39;", "'")
 
     # the breakdowns: each category's and each grid's line, and the totals under them
     category_table = html.split('data-breakdown="by_category"')[1].split("</section>")[0]
