@@ -170,15 +170,15 @@ def test_a_check_in_code_of_another_event_or_expired_is_refused(app, group, runn
         event = db.session.get(ServiceEvent, running)
         other = db.session.get(ServiceEvent, other_id)
         ops.check_code(event, ops.checkin_code(event))  # the current code passes
-        with pytest.raises(DomainError, match="another event"):
+        with pytest.raises(DomainError, match="其他活动的签到码"):
             ops.check_code(event, ops.checkin_code(other))
         old = ops.checkin_code(event, utcnow() - timedelta(minutes=3))
-        with pytest.raises(DomainError, match="expired"):
+        with pytest.raises(DomainError, match="签到码已过期"):
             ops.check_code(event, old)
         forged = ops.checkin_code(event)[:-1] + "0"
-        with pytest.raises(DomainError, match="not valid"):
+        with pytest.raises(DomainError, match="签到码无效"):
             ops.check_code(event, forged if forged != ops.checkin_code(event) else forged[:-1] + "1")
-        with pytest.raises(DomainError, match="around the time"):
+        with pytest.raises(DomainError, match="活动时间前后"):
             later = utcnow() + timedelta(hours=5)
             ops.check_code(event, ops.checkin_code(event, later), later)
 
@@ -222,7 +222,7 @@ def test_a_volunteer_not_signed_up_cannot_check_in(app, group, running):
         event = db.session.get(ServiceEvent, running)
         stranger = db.session.get(User, group.extra_volunteers[0])
         before = database_rows()
-        with pytest.raises(DomainError, match="not signed up"):
+        with pytest.raises(DomainError, match="没有报名本活动"):
             ops.scan(stranger, event, ops.checkin_code(event))
         db.session.rollback()
         assert changed_tables(before, database_rows()) == {}
@@ -237,7 +237,7 @@ def test_correction_only_by_who_attended_and_decided_by_the_coordinator(app, gro
         db.session.commit()
         before = database_rows()
         absent = db.session.get(User, group.extra_volunteers[0])
-        with pytest.raises(DomainError, match="attendance was recorded"):
+        with pytest.raises(DomainError, match="有出勤记录的志愿者"):
             ops.request_correction(absent, event, Decimal(2), "我也去了")
         db.session.rollback()
         assert changed_tables(before, database_rows()) == {}
