@@ -331,6 +331,7 @@ ID_ARGUMENTS = {
     "session_id",
     "follow_up_id",
     "attachment_id",
+    "party_id",
     "building_id",
     "grid_id",
     "unit_id",
@@ -341,6 +342,17 @@ ID_ARGUMENTS = {
     "order_id",
     "photo_id",
     "category_id",
+    "key_id",
+    # the help group (build_volunteer_scene)
+    "event_id",
+    "participation_id",
+    "volunteer_id",
+    "record_id",
+    "certificate_id",
+    "number",
+    "code",
+    "entry_id",
+    "request_id",
 }
 
 
@@ -368,18 +380,24 @@ def build_scene(app, password_hash):
                 "session_id": [s.id for s in case.sessions],
                 "follow_up_id": [f.id for f in case.follow_ups],
                 "attachment_id": [a.id for a in case.attachments],
+                "party_id": [p.id for p in case.parties],
             }
         units = first(world.community_a, db.session.scalars(select(OrgUnit.id)).all())
         grid = build_grid_scene(app, world)
+        volunteers = build_volunteer_scene(app, world)
+        scene.participations = volunteers["participations"]
+        scene.login_token = volunteers["token"]
         scene.order_photos = grid["order_photos"]
         scene.ids = {
             "order_id": list(grid["order_photos"]),
             "photo_id": [i for ids in grid["order_photos"].values() for i in ids],
             "category_id": [grid["category"]],
+            "key_id": [grid["api_key"]],
             "case_id": list(cases.values()),
             "session_id": sorted({i for c in scene.children.values() for i in c["session_id"]}),
             "follow_up_id": sorted({i for c in scene.children.values() for i in c["follow_up_id"]}),
             "attachment_id": sorted({i for c in scene.children.values() for i in c["attachment_id"]}),
+            "party_id": sorted({i for c in scene.children.values() for i in c["party_id"]}),
             "building_id": db.session.scalars(select(Building.id)).all(),
             "grid_id": first(world.grid_a1, db.session.scalars(select(OrgUnit.id).where(OrgUnit.kind == "grid")).all()),
             "unit_id": units,
@@ -387,6 +405,7 @@ def build_scene(app, password_hash):
             "handling_unit_id": db.session.scalars(select(HandlingUnit.id)).all(),
             "user_id": first(world.users["volunteer"], db.session.scalars(select(User.id)).all()),
             "notification_id": [note.id],
+            **volunteers["ids"],
         }
         db.session.remove()
     scene.today = community_today()
@@ -404,7 +423,11 @@ def build_grid_scene(app, world):
     photos = {order_id: [] for order_id in orders}
     for photo_id, order_id in db.session.execute(select(OrderPhoto.id, OrderPhoto.order_id).order_by(OrderPhoto.id)):
         photos[order_id].append(photo_id)
-    return {"category": category, "order_photos": photos}
+    from app.grid.operations import create_api_key  # an Open311 API key of community A (its admin pages)
+
+    api_key, _key = create_api_key(None, db.session.get(OrgUnit, world.community_a), "社区小程序")
+    db.session.commit()
+    return {"category": category, "order_photos": photos, "api_key": api_key.id}
 
 
 def first(preferred, ids):
@@ -425,6 +448,8 @@ def url_args(draw, rule, scene, valid_share):
     for name in names:
         if name != "case_id":
             own = scene.children.get(case_id, {}).get(name)
+            if name == "participation_id":  # mostly a participation of the event drawn
+                own = scene.participations.get(args.get("event_id"))
             args[name] = draw(id_values(own or scene.ids[name], valid_share))
     return args
 
@@ -472,3 +497,91 @@ def case_ids():
     ids = db.session.scalars(select(Case.id).order_by(Case.id)).all()
     db.session.remove()
     return ids
+
+
+def build_volunteer_scene(app, world):
+    """The help group's rows, built with its operations (inside an app context): the world's volunteer
+    approved in community A, another approved one and one waiting for approval; events led by the coordinator
+    (two past ones, one whose hours are confirmed and a correction asked for, one going on now and two to come,
+    the world's volunteer signed up to one); a certificate, a care roster entry, an open help request and a
+    one-time login link. Returns the URL arguments' ids (the most usable first), each event's participations,
+    and the login link's token."""
+    from app.volunteers import certificates, help_requests, roster
+    from app.volunteers import operations as ops
+    from app.volunteers.models import Participation, ServiceRecord, VisitFrequency, Volunteer
+    from tests.volunteers.factories import details, make_event, make_volunteers
+
+    make_volunteers(app, world, count=1)
+    waiting = ops.join(db.session.get(OrgUnit, world.community_a), details("13700077777", name="郑待批"))
+    db.session.commit()
+    waiting_id = waiting.id
+
+    def event(starts_in, hours=2):
+        return make_event(app, world, starts_in=starts_in, hours=hours, leader="coordinator")
+
+    from app.core.types import clock_at
+    from app.volunteers.models import ServiceEvent
+
+    unconfirmed, confirmed = event(timedelta(days=-2)), event(timedelta(days=-3))
+    now, signed, open_ = event(timedelta(minutes=-30)), event(timedelta(days=2)), event(timedelta(days=3))
+    community = db.session.get(OrgUnit, world.community_a)
+    coordinator = db.session.get(User, world.users["coordinator"])
+    user = db.session.get(User, world.users["volunteer"])
+    extra = db.session.get(User, world.extra_volunteers[0])
+    for event_id in (unconfirmed, confirmed, now, signed):
+        found = db.session.get(ServiceEvent, event_id)
+        with clock_at(found.starts_at - timedelta(hours=1)):
+            ops.sign_up(user, found)
+            if event_id == unconfirmed:
+                ops.sign_up(extra, found)
+    found = db.session.get(ServiceEvent, confirmed)
+    with clock_at(found.ends_at + timedelta(hours=1)):
+        ops.mark_attendance(coordinator, found, found.participations[0], True)
+        ops.confirm_hours(coordinator, found, {}, "good", "探访")
+        ops.request_correction(user, found, 3, "实际服务了三小时")
+    found = db.session.get(ServiceEvent, unconfirmed)
+    with clock_at(found.ends_at + timedelta(hours=1)):
+        ops.mark_attendance(coordinator, found, found.participations[0], True)
+    own = db.session.get(Volunteer, world.volunteer_row)
+    own.id_number = "11010519491231002X"
+    issued = certificates.issue(coordinator, own, "上门探访独居老人")
+    entry = roster.save_entry(
+        coordinator,
+        community,
+        None,
+        {
+            "resident_name": "李奶奶",
+            "room": "502",
+            "phone": "13812345678",
+            "needs": "独居",
+            "visit_frequency": VisitFrequency.weekly,
+        },
+    )
+    asked = help_requests.ask(
+        db.session.get(User, world.users["grid_worker"]), community, {"description": "门锁坏了", "skills": ["维修"]}
+    )
+    token = ops.create_login_link(coordinator, own)
+    db.session.commit()
+    events = [unconfirmed, confirmed, now, signed, open_]
+    participations = {e: [] for e in events}
+    for participation_id, event_id in db.session.execute(
+        select(Participation.id, Participation.event_id).order_by(Participation.id)
+    ):
+        participations[event_id].append(participation_id)
+    ids = {
+        "event_id": events,
+        "participation_id": [i for e in events for i in participations[e]],
+        "volunteer_id": [world.volunteer_row, waiting_id]
+        + [
+            i
+            for i in db.session.scalars(select(Volunteer.id).order_by(Volunteer.id))
+            if i not in (world.volunteer_row, waiting_id)
+        ],
+        "record_id": db.session.scalars(select(ServiceRecord.id).order_by(ServiceRecord.id)).all(),
+        "certificate_id": [issued.id],
+        "number": [issued.number],
+        "code": [certificates.check_code(issued.number)],
+        "entry_id": [entry.id],
+        "request_id": [asked.id],
+    }
+    return {"ids": ids, "participations": participations, "token": token}

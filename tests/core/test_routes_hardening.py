@@ -140,6 +140,7 @@ URL_ARGS = (
     "session_id",
     "follow_up_id",
     "attachment_id",
+    "party_id",
     "parent_id",
     "unit_id",
     "grid_id",
@@ -148,17 +149,34 @@ URL_ARGS = (
     "user_id",
     "notification_id",
     "order_id",
+    "key_id",
+    "fmt",
+    "service_code",
+    "service_request_id",
     "photo_id",
     "category_id",
+    # the help group (tests.properties_support.build_volunteer_scene)
+    "event_id",
+    "participation_id",
+    "volunteer_id",
+    "record_id",
+    "certificate_id",
+    "number",
+    "code",
+    "entry_id",
+    "request_id",
 )
 
 
 def url_args(app, world, case_id):
     from app.grid.models import OrderPhoto
     from tests.grid.factories import make_order
+    from tests.properties_support import build_volunteer_scene
 
     order_id = make_order(app, world, upto="replied")
     with app.app_context():
+        # the help group's rows: events with participations, records, a certificate, a roster entry, a request
+        help_group = {name: ids[0] for name, ids in build_volunteer_scene(app, world)["ids"].items()}
         order_photo = db.session.scalar(select(OrderPhoto).where(OrderPhoto.order_id == order_id))
         case = db.session.get(Case, case_id)
         note = operations.notify(db.session.get(User, world.users["mediator"]), "测试消息", "/notifications")
@@ -168,6 +186,7 @@ def url_args(app, world, case_id):
             "session_id": case.sessions[0].id,
             "follow_up_id": case.follow_ups[0].id,
             "attachment_id": case.attachments[0].id,
+            "party_id": case.parties[0].id,
             "parent_id": world.community_a,
             "unit_id": world.community_a,
             "grid_id": world.grid_a1,
@@ -178,7 +197,21 @@ def url_args(app, world, case_id):
             "order_id": order_id,
             "photo_id": order_photo.id,
             "category_id": order_photo.order.category_id,
+            # an Open311 API key, and the Open311 API's own arguments (app.grid.open311)
+            "key_id": api_key_id(world),
+            "fmt": "json",
+            "service_code": str(order_photo.order.category_id),
+            "service_request_id": order_id,
+            **help_group,
         }
+
+
+def api_key_id(world):
+    from app.grid.operations import create_api_key
+
+    row, _key = create_api_key(None, db.session.get(OrgUnit, world.community_a), "社区小程序")
+    db.session.commit()
+    return row.id
 
 
 def get_pages(app, args):

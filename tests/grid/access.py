@@ -23,6 +23,11 @@ def build(app, world):
     world.grid_category = make_category(app, world)
     world.orders = {stage: make_order(app, world, upto=upto) for stage, upto in ORDER_STAGES.items()}
     with app.app_context():
+        from app.grid.models import WorkOrder
+
+        world.order_numbers = {
+            stage: db.session.get(WorkOrder, order_id).number for stage, order_id in world.orders.items()
+        }
         world.order_photos = {
             stage: db.session.scalar(select(OrderPhoto.id).where(OrderPhoto.order_id == order_id))
             for stage, order_id in world.orders.items()
@@ -91,6 +96,18 @@ DATA = {
     "grid.edit_category": category,
     "grid.new_api_key": lambda w, s: {"name": "物业报修应用", "org_unit_id": str(w.community_a)},
     "grid.revoke_api_key": lambda w, s: {},
+    # a call registered by staff (来电登记) goes to the dispatch queue
+    "grid.register_call": lambda w, s: {
+        "caller_name": "钱大爷",
+        "caller_phone": "13711112222",
+        "category_id": str(w.grid_category),
+        "description": "3幢楼道灯不亮",
+        "building_id": str(w.building),
+        "room": "",
+        "level": "",
+    },
+    # merged into the order of the other stage (the same problem reported twice)
+    "grid.merge": lambda w, s: {"target": w.order_numbers["agreement" if s == "registered" else "registered"]},
     "open311.requests": lambda w, s: {
         "api_key": w.api_key,
         "service_code": str(w.grid_category),
@@ -152,6 +169,14 @@ ROWS = {
     "grid.supervise": order_action(
         DATA["grid.supervise"], {"admin": REFUSED_BY_STATE}, {"admin": REFUSED_BY_STATE}, get=answers(roles=STAFF)
     ),
+    # the filters of a list need the list's name (``?list=``): without one, whoever may list orders gets 404
+    "grid.filter_orders": page(roles=[], admin=404, grid_worker=404, handler=404, outsider=404),
+    # an order by its number: without a number, back to the orders with a message
+    "grid.find": page(roles=["admin", "grid_worker", "handler", "outsider"], ok=302),
+    "grid.register_call": same_at_both_stages(
+        page(roles=STAFF).get, DATA["grid.register_call"], ok=302, roles=STAFF, changes=True
+    ),
+    "grid.merge": order_action(DATA["grid.merge"], {"admin": CHANGED}, {"admin": CHANGED}, get=answers(roles=STAFF)),
     "grid.categories": page(roles=ADMIN),
     "grid.new_category": same_at_both_stages(
         page(roles=ADMIN).get, DATA["grid.new_category"], ok=302, roles=ADMIN, changes=True
