@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 
 from flask import (
     Blueprint,
@@ -16,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.core.actions import form_action
 from app.core.forms import choices
@@ -28,7 +30,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.grid import forms, queries, templating
 from app.grid import operations as ops
-from app.grid.models import Category, OrderPhoto, OrderSource, OrderStatus, ResponseLevel
+from app.grid.models import Category, OrderPhoto, OrderSource, OrderStatus, ResponseLevel, WorkOrder
 
 bp = Blueprint("grid", __name__)
 templating.register(bp)
@@ -216,7 +218,15 @@ def sent_by_script(done, sender):
     the report was saved before). The page's script goes there and the order page shows the message; a
     report sent from the phone's waiting list takes its message along, since no page of its own shows it."""
     messages = get_flashed_messages() if sender == "queue" else []
+    match = ORDER_PATH.search(done.location or "")
+    if sender == "queue" and match:
+        # said the same way whether this send saved it or an earlier one whose answer was lost on the way back
+        number = db.session.scalar(select(WorkOrder.number).where(WorkOrder.id == int(match.group(1))))
+        messages = [_("Reported as work order %(number)s.", number=number)] if number else messages
     return jsonify(url=done.location, messages=messages)
+
+
+ORDER_PATH = re.compile(r"/grid/orders/(\d+)$")
 
 
 @bp.get("/sw.js")

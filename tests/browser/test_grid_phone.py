@@ -264,7 +264,9 @@ def test_a_report_that_fails_to_send_waits_on_the_home_card_and_is_sent_on_the_n
         else:
             route.continue_()
 
-    page.route("**/grid/report", fail_posts)
+    # on the context, not the page: once the service worker controls the page, its requests reach the network
+    # from the worker, where only the context's routes see them
+    page.context.route("**/grid/report", fail_posts)
     make_report(app, page, Taps(page), photo, FIRST)
     page.locator("#outbox li").wait_for()
     assert (
@@ -281,7 +283,7 @@ def test_a_report_that_fails_to_send_waits_on_the_home_card_and_is_sent_on_the_n
     card.locator("#outbox li").wait_for()
     assert FIRST in card.locator("#outbox").inner_text()
     assert orders(app) == []
-    page.unroute("**/grid/report")
+    page.context.unroute("**/grid/report")
     page.reload()
     page.wait_for_function("() => document.querySelectorAll('#outbox-list li').length === 0")
     assert wait_until(lambda: len(orders(app)) == 1)
