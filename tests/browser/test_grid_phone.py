@@ -231,6 +231,8 @@ def test_a_grid_worker_reports_online_then_offline_from_a_phone(app, world, phon
         assert outbox.is_hidden()
         assert wait_until(lambda: len(orders(app)) == 2)
         assert seen.count(("POST", "/grid/report")) == 1
+    # the news comes once every kept report has been sent
+    page.wait_for_function("() => /WG\\d{4}-\\d{6}/.test(document.getElementById('outbox-news').innerText)")
     news = page.locator("#outbox-news").inner_text()
     assert re.search(r"WG\d{4}-\d{6}", news), news
     # opening the page again sends nothing more
@@ -287,6 +289,10 @@ def test_a_report_that_fails_to_send_waits_on_the_home_card_and_is_sent_on_the_n
     page.reload()
     page.wait_for_function("() => document.querySelectorAll('#outbox-list li').length === 0")
     assert wait_until(lambda: len(orders(app)) == 1)
+    # the news comes once every kept report has been sent
+    page.wait_for_function(
+        "() => /WG\\d{4}-\\d{6}/.test(document.querySelector('article[data-role=grid_worker] #outbox-news').innerText)"
+    )
     assert re.search(r"WG\d{4}-\d{6}", card.locator("#outbox-news").inner_text())
     [(description, _, _, photos)] = orders(app)
     assert description == FIRST and len(photos) == 1
