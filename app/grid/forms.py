@@ -34,6 +34,30 @@ def text_area(label, max_length, needed=True, **kwargs):
     )
 
 
+def building_field():
+    # any id is checked by the operation (the reporter's area), which says why it refuses one
+    return SelectField(
+        _l("Building"), coerce=int, validators=[required(_l("Choose the building."))], validate_choice=False
+    )
+
+
+def room_field():
+    return StringField(
+        _l("Entrance or room"),
+        validators=[Optional(), Length(max=30, message=_l("Keep it under %(max)d characters.", max=30))],
+        render_kw={"maxlength": 30},
+    )
+
+
+def level_field():
+    return RadioField(
+        _l("Urgency"),
+        choices=choices([("", _l("As the category says"))] + ResponseLevel.choices()),
+        default="",
+        validators=[Optional()],
+    )
+
+
 class ReportForm(LinliForm):
     """A grid worker's report from a phone: photos, category, what is wrong, where, how urgent."""
 
@@ -46,21 +70,9 @@ class ReportForm(LinliForm):
         _l("Category"), coerce=int, validators=[required(_l("Choose a category."))], validate_choice=False
     )
     description = text_area(_l("What is wrong"), DESCRIPTION_MAX, rows=4)
-    # any id is checked by the operation (the worker's own grid), which says why it refuses one
-    building_id = SelectField(
-        _l("Building"), coerce=int, validators=[required(_l("Choose the building."))], validate_choice=False
-    )
-    room = StringField(
-        _l("Entrance or room"),
-        validators=[Optional(), Length(max=30, message=_l("Keep it under %(max)d characters.", max=30))],
-        render_kw={"maxlength": 30},
-    )
-    level = RadioField(
-        _l("Urgency"),
-        choices=choices([("", _l("As the category says"))] + ResponseLevel.choices()),
-        default="",
-        validators=[Optional()],
-    )
+    building_id = building_field()
+    room = room_field()
+    level = level_field()
     latitude = FloatField(
         _l("Latitude"),
         validators=[Optional(), NumberRange(-90, 90, message=_l("A latitude is between -90 and 90."))],
@@ -91,20 +103,9 @@ class CallForm(LinliForm):
         _l("Category"), coerce=int, validators=[required(_l("Choose a category."))], validate_choice=False
     )
     description = text_area(_l("What the caller reports"), DESCRIPTION_MAX, rows=4)
-    building_id = SelectField(
-        _l("Building"), coerce=int, validators=[required(_l("Choose the building."))], validate_choice=False
-    )
-    room = StringField(
-        _l("Entrance or room"),
-        validators=[Optional(), Length(max=30, message=_l("Keep it under %(max)d characters.", max=30))],
-        render_kw={"maxlength": 30},
-    )
-    level = RadioField(
-        _l("Urgency"),
-        choices=choices([("", _l("As the category says"))] + ResponseLevel.choices()),
-        default="",
-        validators=[Optional()],
-    )
+    building_id = building_field()
+    room = room_field()
+    level = level_field()
 
 
 class ListFilterForm(LinliForm):
