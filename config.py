@@ -112,6 +112,7 @@ class Config:
     # an order with a unit whose deadline is this close is flagged "due soon"
     GRID_DUE_SOON_MINUTES = env_int("GRID_DUE_SOON_MINUTES", 24 * 60)
     GRID_PAGE_SIZE = 25
+    VOLUNTEER_PAGE_SIZE = 25  # the coordinators' list of volunteers, on a phone
     GRID_MAX_PHOTOS = 4
     # photos are scaled down to this many pixels on their longer side when they are stored
     GRID_PHOTO_MAX_SIDE = 1600

@@ -2,18 +2,22 @@
 stat lines, the EXPLAIN plan walker, the per-request figures and the ratio, the raw HTTP client against a tiny
 local server, the page rows' floors."""
 
+import io
 import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine
+from werkzeug.formparser import parse_form_data
 
+from app.core.submissions import KEY_PATTERN
 from bench.run import pages as bench_pages
 from bench.run.cpu import CLOCK_TICKS, CpuMeter, children, parse_stat, snapshot, ticks_between
 from bench.run.figures import cpu_ratio, load_figures, percentile, summarise
-from bench.run.load import update_cookies
+from bench.run.load import Session, form_requests, update_cookies
 from bench.run.plans import (
     explain_all,
     plan_problems,
@@ -294,7 +298,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         route()
 
+    cookies_seen = []
+
     def route_len(self):
+        Handler.cookies_seen.append(self.headers.get("Cookie", "-"))
         body = b"hello " + self.headers.get("Cookie", "-").encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -327,6 +334,24 @@ class Handler(BaseHTTPRequestHandler):
     def route_nobody(self):
         self.send_response(304)
         self.end_headers()
+
+    posted = []
+
+    def route_form(self):
+        body = b'<form><input type="hidden" name="csrf_token" value="token-of-the-page"></form>'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Set-Cookie", "session=with-the-token; Path=/; HttpOnly")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):  # noqa: N802 - the name http.server calls
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Handler.posted.append((dict(self.headers), body))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
 
     def route_login(self):
         self.send_response(302)
@@ -465,3 +490,65 @@ def test_a_row_without_a_floor_is_refused():
         bench_pages.check_rows([{"name": "x", "path": "/x"}])
     with pytest.raises(ValueError, match="must name its floor"):
         bench_pages.check_rows([{"name": "x", "path": "/x", "floor": "x"}])
+
+
+# --- forms posted by a row -------------------------------------------------------------------
+
+
+def parsed(headers, body):
+    """The fields and files of a multipart body, as the app's Werkzeug reads them."""
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": headers["Content-Type"],
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    _stream, form, files = parse_form_data(environ)
+    return form, files
+
+
+def test_a_form_row_posts_its_fields_and_files_with_a_new_submission_key_each_time(http_server):
+    Handler.posted.clear()
+    fields = {"category_id": 7, "description": "楼道灯坏了"}
+    photo = bytes(range(256)) * 40
+    row = {
+        "path": "/form",
+        "form_data": (fields, [("photos", "photo.jpg", "image/jpeg", photo)]),
+        "headers": {"X-Report-Sender": "page"},
+    }
+    jar = {"session": "before"}
+    make = form_requests(http_server, row, jar)
+    assert jar == {"session": "with-the-token"}  # the form's page was opened with the session, for its token
+    with Connection("127.0.0.1", http_server) as conn:
+        assert [conn.request(make()).status for _ in range(2)] == [200, 200]
+    keys = []
+    for headers, body in Handler.posted:
+        assert headers["Cookie"] == "session=with-the-token" and headers["X-Report-Sender"] == "page"
+        form, files = parsed(headers, body)
+        assert form["category_id"] == "7" and form["description"] == "楼道灯坏了"
+        assert form["csrf_token"] == "token-of-the-page"
+        assert files["photos"].filename == "photo.jpg" and files["photos"].read() == photo
+        keys.append(form["submission_key"])
+    assert len(set(keys)) == 2 and all(KEY_PATTERN.fullmatch(key) for key in keys)
+
+
+def test_rows_of_another_user_and_forms_are_resolved_from_the_refs():
+    row = {"name": "r", "path": "/x/{thing}", "user": "somebody", "form": lambda refs: ({"a": refs["thing"]}, [])}
+    resolved = bench_pages.resolve_path(row, {"thing": 5, "somebody": "13500000001"})
+    assert resolved["path"] == "/x/5" and resolved["login"] == "13500000001"
+    assert resolved["form_data"] == ({"a": 5}, [])
+
+
+def test_rows_on_the_same_path_are_each_requested_with_their_own_session(http_server):
+    class Users:
+        port = http_server
+
+        def cookies_for(self, row):
+            return {} if row.get("anonymous") else {"session": "admin"}
+
+    args = SimpleNamespace(threads=1, max_requests=2)
+    session = Session(Users(), args, meter=None)
+    Handler.cookies_seen.clear()
+    session.load({"name": "floor", "path": "/len", "anonymous": True}, 5, cap=2)
+    session.load({"name": "floor logged in", "path": "/len"}, 5, cap=2)
+    assert Handler.cookies_seen == ["-", "-", "session=admin", "session=admin"]

@@ -410,9 +410,12 @@ def test_grid_order_page_statements_do_not_grow_with_what_the_order_holds(
 
 # statements of the coordinator's volunteer list, the event list and a volunteer's page, as an admin of the area
 # (the bench administrator organises every community's help group): the same with few and many rows
-VOLUNTEER_LIST = 6
-VOLUNTEER_EVENT_LIST = 4
-VOLUNTEER_PAGE = 8
+# the list: the user, the community's skills (the filter), the page of volunteers, their teams, their skills
+VOLUNTEER_LIST = 5
+# the events: the user, the page of events with the places taken (counted by the database)
+VOLUNTEER_EVENT_LIST = 2
+# a volunteer: the user, the volunteer with their user, building and community, teams, skills, hours, records
+VOLUNTEER_PAGE = 6
 
 
 def add_served_volunteers(app, world, first, count, records):

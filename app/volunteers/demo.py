@@ -1,6 +1,7 @@
 """Demo data of the help group of 回龙社区: teams and skills, approved volunteers (the demo accounts 李晓梅 and
 孙秀英 among them, both logging in with the demo password), one application waiting, events past and coming,
-and the service records of the past ones, each step at the time its story tells (``clock_at``).
+and the service records of the past ones; the care roster (two residents due a visit), a help request from the
+grid worker's walk and a certificate; each step at the time its story tells (``clock_at``).
 
 All people are fictional."""
 
@@ -165,4 +166,67 @@ def demo_steps():
                 )
         db.session.flush()
 
-    return [people, events]
+    return [people, events, care]
+
+
+def care():
+    """The care roster (two residents due a visit, so the coordinator's page shows the alert), a help request
+    from the grid worker's walk, and 孙秀英's certificate of the visits she made."""
+    community = _community()
+    if community is None:
+        return
+    from app.volunteers import certificates, help_requests, queries, roster
+
+    coordinator = _user("13800000005")
+    today = utcnow().astimezone(SHANGHAI).date()
+    with clock_at(utcnow() - timedelta(days=45)):
+        for index, row in enumerate(ROSTER):
+            name, room, needs, health, contact, frequency, last_visit = row
+            roster.save_entry(
+                coordinator,
+                community,
+                None,
+                {
+                    "resident_name": name,
+                    "building_id": _building(community, index),
+                    "room": room,
+                    "phone": f"1380000020{index + 1}",
+                    "needs": needs,
+                    "health_notes": health,
+                    "contact_person": contact,
+                    "contact_phone": f"1380000021{index + 1}",
+                    "visit_frequency": frequency,
+                    "last_visited_on": today - timedelta(days=last_visit),
+                },
+            )
+    with clock_at(utcnow() - timedelta(hours=20)):
+        help_requests.ask(
+            _user("13800000003"),
+            community,
+            {
+                "description": "巡查发现3幢102室独居的王奶奶家防盗门锁坏了，门关不上，需要会修锁的志愿者上门。",
+                "place": "3幢102室",
+                "wanted_on": today + timedelta(days=1),
+                "skills": ["维修"],
+            },
+        )
+    with clock_at(utcnow() - timedelta(days=1)):
+        volunteer = queries.volunteer_of(_user("13800000006"))
+        certificates.issue(coordinator, volunteer, "参加暖心服务独居老人上门探访。")
+    db.session.flush()
+
+
+# name, room, needs, health, contact person, visit frequency, days since the last visit; all fictional
+ROSTER = [
+    ("王桂兰", "102", "独居，腿脚不便，需要代买药品和日用品。", "高血压，每天服药。", "王建华（儿子）", "weekly", 12),
+    (
+        "赵德明",
+        "301",
+        "肢体残疾，独居，需要陪伴聊天和检查水电燃气。",
+        "右腿截肢，使用轮椅。",
+        "赵丽（女儿）",
+        "fortnightly",
+        5,
+    ),
+    ("陈秀珍", "504", "老伴去世后独居，希望有人定期上门陪伴。", None, "陈刚（侄子）", "monthly", 40),
+]

@@ -75,6 +75,10 @@ class ParticipationStatus(TitledEnum):
     attended = "attended", _l("Attended")
 
 
+# who holds a place of an event (the waiting list does not, nor a cancelled sign-up)
+TAKING_PART = (ParticipationStatus.signed_up, ParticipationStatus.attended)
+
+
 class Quality(TitledEnum):
     excellent = "excellent", _l("Excellent")
     good = "good", _l("Good")

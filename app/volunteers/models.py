@@ -27,6 +27,7 @@ from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
 from app.volunteers.enums import (  # noqa: F401  (the enums are part of the models' public names)
     AVAILABILITY_ALL,
+    TAKING_PART,
     Availability,
     CorrectionStatus,
     EventKind,
@@ -230,9 +231,7 @@ class ServiceEvent(db.Model):
         return self.title
 
     def taking_part(self):
-        return [
-            p for p in self.participations if p.status in (ParticipationStatus.signed_up, ParticipationStatus.attended)
-        ]
+        return [p for p in self.participations if p.status in TAKING_PART]
 
     def waiting(self):
         return sorted(

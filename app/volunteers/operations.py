@@ -24,6 +24,7 @@ from app.core.roles import Role
 from app.core.types import as_local, utcnow
 from app.extensions import db
 from app.volunteers.models import (
+    TAKING_PART,
     Availability,
     CorrectionStatus,
     EventStatus,
@@ -266,7 +267,7 @@ def _taken_places(event):
     return db.session.scalar(
         select(func.count()).where(
             Participation.event_id == event.id,
-            Participation.status.in_([ParticipationStatus.signed_up, ParticipationStatus.attended]),
+            Participation.status.in_(TAKING_PART),
         )
     )
 
@@ -433,7 +434,7 @@ def scan(user, event, code, moment=None):
         mine = db.session.scalar(
             select(Participation).where(Participation.event_id == event.id, Participation.volunteer_id == volunteer.id)
         )
-    if mine is None or mine.status not in (ParticipationStatus.signed_up, ParticipationStatus.attended):
+    if mine is None or mine.status not in TAKING_PART:
         raise DomainError(_("You are not signed up for this event, so you cannot check in."))
     if mine.confirmed_at is not None:
         raise DomainError(_("Your hours for this event are confirmed already."))

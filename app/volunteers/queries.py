@@ -1,20 +1,24 @@
 """Every read of the help group, scoped to what the user may see: coordinators their community (admins their
 area), volunteers their own community's events and their own records."""
 
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache, lru_cache
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.models import Building, OrgUnit, User, UserRole
-from app.core.pagination import paginate
-from app.core.queries import scope_query
+from app.core.pagination import Page, page_number
+from app.core.queries import prefix_binds, prefix_match_bound, rows, scope_query
 from app.core.roles import Role
 from app.core.types import utcnow
 from app.extensions import db
 from app.volunteers.models import (
+    TAKING_PART,
     Availability,
+    EventKind,
     EventStatus,
     Participation,
     ParticipationStatus,
@@ -24,14 +28,20 @@ from app.volunteers.models import (
     Team,
     Volunteer,
     VolunteerStatus,
+    volunteer_skills,
+    volunteer_teams,
 )
 from app.volunteers.operations import DEFAULT_SKILLS
 
 
 def communities():
-    return db.session.scalars(
-        select(OrgUnit).where(OrgUnit.kind.in_(["community", "village"])).order_by(OrgUnit.id)
-    ).all()
+    """(id, name) of every community and village, for the sign-up's first screen: plain rows, no objects."""
+    return rows(_communities_statement())
+
+
+@cache
+def _communities_statement():
+    return select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind.in_(["community", "village"])).order_by(OrgUnit.id)
 
 
 def community_by_id(unit_id):
@@ -78,30 +88,100 @@ def volunteer(volunteer_id):
         select(Volunteer)
         .where(Volunteer.id == volunteer_id)
         .options(
-            selectinload(Volunteer.user),
+            joinedload(Volunteer.user),  # one each: read in the same statement
+            joinedload(Volunteer.building),
+            joinedload(Volunteer.org_unit),
             selectinload(Volunteer.teams),
             selectinload(Volunteer.skills),
-            selectinload(Volunteer.building),
         )
     )
 
 
+@dataclass(frozen=True)
+class VolunteerRow:
+    """A volunteer as the coordinators' list shows them, read as plain rows (``rows``): a page of the list builds
+    no objects of the model (25 volunteers with their user, teams and skills would be some 150 of them)."""
+
+    id: int
+    number: str | None
+    status: VolunteerStatus
+    name: str
+    teams: tuple = ()
+    skills: tuple = ()
+
+
+VOLUNTEER_FILTERS = ("status", "team", "skill", "availability")
+
+
 def volunteer_list(user, status=None, team=None, skill=None, availability=None, page=None):
-    """The volunteers of the coordinator's community (an admin's area), filtered by status, team kind, skill
-    name and a time they are available."""
-    query = scope_query(select(Volunteer), Volunteer.org_unit_id, user)
-    if status:
-        query = query.where(Volunteer.status == status)
-    if team:
-        query = query.where(Volunteer.teams.any(Team.kind == team))
-    if skill:
-        query = query.where(Volunteer.skills.any(Skill.name == skill))
+    """A page of the volunteers of the coordinator's community (an admin's area), newest first, filtered by
+    status, team kind, skill name and a time they are available: ``VolunteerRow`` items. Three statements,
+    built once per combination of filters."""
+    filters = {"status": status, "team": team, "skill": skill, "availability": availability}
+    used = tuple(name for name in VOLUNTEER_FILTERS if filters[name])
+    page = page_number() if page is None else page
+    per_page = current_app.config["VOLUNTEER_PAGE_SIZE"]
+    params = {name: filters[name] for name in used if name != "availability"}
     if availability:
-        query = query.where(Volunteer.availability.op("&")(Availability(availability).bit) != 0)
-    query = query.options(
-        selectinload(Volunteer.user), selectinload(Volunteer.teams), selectinload(Volunteer.skills)
-    ).order_by(Volunteer.id.desc())  # newest first, read backwards through the key (applications: applications())
-    return paginate(query, current_app.config["PAGE_SIZE"], page)
+        params["availability"] = Availability(availability).bit
+    params.update(prefix_binds("scope", user.org_unit.path), limit=per_page + 1, offset=(page - 1) * per_page)
+    found = rows(_volunteer_list_statement(db.engine.dialect.name, used), params)
+    ids = [row.id for row in found[:per_page]]
+    teams, skills, titles = {}, {}, {}  # each title translated once
+    if ids:
+        for volunteer_id, kind in rows(_teams_of_statement(), {"ids": ids}):
+            if kind not in titles:
+                titles[kind] = str(kind.title)
+            teams.setdefault(volunteer_id, []).append(titles[kind])
+        for volunteer_id, name in rows(_skills_of_statement(), {"ids": ids}):
+            skills.setdefault(volunteer_id, []).append(name)
+    items = [
+        VolunteerRow(*row, teams=tuple(teams.get(row.id, ())), skills=tuple(skills.get(row.id, ())))
+        for row in found[:per_page]
+    ]
+    return Page(items, page, per_page, len(found) > per_page)
+
+
+@lru_cache(maxsize=32)
+def _volunteer_list_statement(dialect, used):
+    """The volunteer list for one combination of filters (``used``, names of VOLUNTEER_FILTERS); their values,
+    the user's scope and the page are bound when it runs. Newest first, read backwards through the key (the
+    applications in the order they came: applications())."""
+    conditions = {
+        "status": lambda: Volunteer.status == bindparam("status"),
+        "team": lambda: Volunteer.teams.any(Team.kind == bindparam("team")),
+        "skill": lambda: Volunteer.skills.any(Skill.name == bindparam("skill")),
+        "availability": lambda: Volunteer.availability.op("&")(bindparam("availability")) != 0,
+    }
+    scope = select(OrgUnit.id).where(prefix_match_bound(OrgUnit.path, "scope"))
+    return (
+        select(Volunteer.id, Volunteer.number, Volunteer.status, User.name)
+        .join(User, User.id == Volunteer.user_id)
+        .where(Volunteer.org_unit_id.in_(scope), *(conditions[name]() for name in used))
+        .order_by(Volunteer.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+@cache
+def _teams_of_statement():
+    return (
+        select(volunteer_teams.c.volunteer_id, Team.kind)
+        .join(Team, Team.id == volunteer_teams.c.team_id)
+        .where(volunteer_teams.c.volunteer_id.in_(bindparam("ids", expanding=True)))
+        .order_by(Team.id)
+    )
+
+
+@cache
+def _skills_of_statement():
+    return (
+        select(volunteer_skills.c.volunteer_id, Skill.name)
+        .join(Skill, Skill.id == volunteer_skills.c.skill_id)
+        .where(volunteer_skills.c.volunteer_id.in_(bindparam("ids", expanding=True)))
+        .order_by(Skill.sort_order, Skill.id)
+    )
 
 
 def applications(user):
@@ -146,24 +226,90 @@ def event(event_id):
     )
 
 
-def events_for(user, upcoming=True, limit=50):
-    """Events the user may see: in their community (a coordinator's or admin's area), soonest first; or past ones,
-    latest first."""
-    if user.has_role(Role.coordinator, Role.admin):
-        query = scope_query(select(ServiceEvent), ServiceEvent.org_unit_id, user)
+@dataclass(frozen=True)
+class EventLine:
+    """An event as the lists show it (volunteers/_macros.html, event_line), read as plain columns with the
+    number of volunteers taking part counted by the database: no participations loaded to count them."""
+
+    id: int
+    title: str
+    starts_at: object
+    place: str
+    kind: EventKind
+    status: EventStatus
+    capacity: int
+    taking_part: int
+
+    @property
+    def places_left(self):
+        return max(0, self.capacity - self.taking_part)
+
+
+def _event_lines(user, upcoming, limit, offset=0):
+    """``EventLine`` rows the user may see: in their community (a coordinator's or admin's area), events to come
+    soonest first, or past ones latest first; ``limit`` of them from ``offset``."""
+    organiser = user.has_role(Role.coordinator, Role.admin)
+    params = {"now": utcnow(), "limit": limit, "offset": offset}
+    if organiser:
+        params.update(prefix_binds("scope", user.org_unit.path))
     else:
         community = user.community
-        query = select(ServiceEvent).where(ServiceEvent.org_unit_id == (community.id if community else -1))
-    now = utcnow()
-    if upcoming:
-        query = query.where(ServiceEvent.ends_at > now, ServiceEvent.status == EventStatus.planned).order_by(
-            ServiceEvent.starts_at
-        )
+        params["community"] = community.id if community else -1
+    return [
+        EventLine(*row) for row in rows(_event_lines_statement(db.engine.dialect.name, upcoming, organiser), params)
+    ]
+
+
+@lru_cache(maxsize=8)
+def _event_lines_statement(dialect, upcoming, organiser):
+    """The events of the lists, with the places taken counted by the database, built once per kind of list;
+    the user's scope (an organiser's area, or a volunteer's community), the time and the page are bound."""
+    taking_part = (
+        select(func.count())
+        .where(Participation.event_id == ServiceEvent.id, Participation.status.in_(TAKING_PART))
+        .correlate(ServiceEvent)
+        .scalar_subquery()
+    )
+    if organiser:
+        scope = ServiceEvent.org_unit_id.in_(select(OrgUnit.id).where(prefix_match_bound(OrgUnit.path, "scope")))
     else:
-        query = query.where((ServiceEvent.ends_at <= now) | (ServiceEvent.status != EventStatus.planned)).order_by(
-            ServiceEvent.starts_at.desc()
+        scope = ServiceEvent.org_unit_id == bindparam("community")
+    now = bindparam("now", type_=ServiceEvent.ends_at.type)
+    if upcoming:
+        when = (ServiceEvent.ends_at > now) & (ServiceEvent.status == EventStatus.planned)
+        order = (ServiceEvent.starts_at, ServiceEvent.id)
+    else:
+        when = (ServiceEvent.ends_at <= now) | (ServiceEvent.status != EventStatus.planned)
+        order = (ServiceEvent.starts_at.desc(), ServiceEvent.id.desc())
+    return (
+        select(
+            ServiceEvent.id,
+            ServiceEvent.title,
+            ServiceEvent.starts_at,
+            ServiceEvent.place,
+            ServiceEvent.kind,
+            ServiceEvent.status,
+            ServiceEvent.capacity,
+            taking_part,
         )
-    return db.session.scalars(query.options(selectinload(ServiceEvent.participations)).limit(limit)).all()
+        .where(scope, when)
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def events_for(user, upcoming=True, limit=10):
+    """The first ``limit`` events the user may see (``_event_lines``), for the hub and a volunteer's page."""
+    return _event_lines(user, upcoming, limit)
+
+
+def event_page(user, upcoming=True, page=None):
+    """A page of the events the user may see (``_event_lines``)."""
+    page = page_number() if page is None else page
+    per_page = current_app.config["VOLUNTEER_PAGE_SIZE"]
+    found = _event_lines(user, upcoming, per_page + 1, (page - 1) * per_page)
+    return Page(found[:per_page], page, per_page, len(found) > per_page)
 
 
 def participations_of(volunteer):

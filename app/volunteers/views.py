@@ -396,10 +396,10 @@ def token_login():
 @bp.get("/events")
 @members
 def events():
+    """The events to come, a page at a time; ``?when=past`` the past ones."""
+    past = request.args.get("when") == "past"
     return render_template(
-        "volunteers/events.html",
-        upcoming=queries.events_for(current_user),
-        past=queries.events_for(current_user, upcoming=False, limit=20),
+        "volunteers/events.html", page=queries.event_page(current_user, upcoming=not past), past=past
     )
 
 

@@ -43,9 +43,9 @@ class Context:
     maps: dict[str, dict] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    # Rows the benchmark opens by id (e.g. "case_2_parties" -> a case id); bench.run fills the
-    # "{name}" placeholders of its paths with them.
-    refs: dict[str, int] = field(default_factory=dict)
+    # Rows the benchmark opens by id (e.g. "case_2_parties" -> a case id), and whom it logs in as (a phone
+    # number, e.g. "grid_worker"); bench.run fills the "{name}" placeholders of its paths with them.
+    refs: dict[str, int | str] = field(default_factory=dict)
 
 
 class GenerateError(Exception):

@@ -12,7 +12,8 @@ app.grid.models (ORDER_CHECKS).
 
 The order the benchmark opens, ``ctx.refs["grid_order"]``, was reported ``SHOWCASE_AGE`` days ago in the first
 community and went through everything: returned and dispatched again, overdue and supervised, replied to,
-reopened, replied to again, verified and closed, with its photos and a full timeline.
+reopened, replied to again, verified and closed, with its photos and a full timeline. A grid worker of its grid
+is the one whose lists the benchmark opens (``ctx.refs["grid_worker"]``, ``worker_refs``).
 """
 
 from datetime import timedelta
@@ -620,6 +621,7 @@ def grid_orders(conn, scale, ctx):
         for first in range(0, n_orders, BATCH_SIZE):
             insert_batch(conn, ctx, [plan(i) for i in range(first, min(first + BATCH_SIZE, n_orders))])
     ctx.refs["grid_order"] = first_id + showcase
+    worker_refs(conn, ctx, ctx.refs["grid_order"])
     # the figures page's year (bench.run.pages.grid, bench.run.figures_sql): the 365 days up to the day of the
     # generation, in the community's time zone
     today = (ctx.now + timedelta(hours=8)).date()
@@ -628,6 +630,24 @@ def grid_orders(conn, scale, ctx):
         conn.execute(
             text("SELECT setval(pg_get_serial_sequence('grid_orders', 'id'), :last)"), {"last": first_id + n_orders - 1}
         )
+
+
+def worker_refs(conn, ctx, order_id):
+    """The grid worker the benchmark logs in as (``ctx.refs["grid_worker"]``, a phone number): the first grid
+    worker of the showcase order's grid (in the busiest community; a worker of that grid at every scale, the
+    same statements at every scale), with a category and a building their report form offers (``grid_category``,
+    ``grid_building``) for the report it posts (bench.run.pages.grid)."""
+    orders, users, roles, buildings = (ctx.tables[name] for name in ("grid_orders", "users", "user_roles", "buildings"))
+    grid, category = conn.execute(select(orders.c.grid_id, orders.c.category_id).where(orders.c.id == order_id)).one()
+    ctx.refs["grid_worker"] = conn.scalar(
+        select(users.c.phone)
+        .join(roles, roles.c.user_id == users.c.id)
+        .where(users.c.org_unit_id == grid, roles.c.role == "grid_worker")
+        .order_by(users.c.id)
+        .limit(1)
+    )
+    ctx.refs["grid_category"] = category
+    ctx.refs["grid_building"] = conn.scalar(select(func.min(buildings.c.id)).where(buildings.c.grid_id == grid))
 
 
 def insert_batch(conn, ctx, plans):

@@ -16,7 +16,7 @@ from bench.run.cpu import CpuMeter
 from bench.run.figures_sql import ROW_NAME as FIGURES_ROW
 from bench.run.figures_sql import compare as compare_figures_sql
 from bench.run.figures_sql import summary_line as figures_summary
-from bench.run.load import Session, count_only, floor_row, login, measure, open_search
+from bench.run.load import Session, Users, count_only, floor_row, measure, open_search
 from bench.run.pages import DEFAULT_MIN_RATIO, FLOOR, floor_of, resolve_path, resolve_paths, select_pages
 from bench.run.plans import explain_pages
 from bench.run.report import check, print_report, write_json
@@ -61,11 +61,11 @@ def explain(database_url, pages, dialect):
     return plans
 
 
-def measure_rows(server, cookies, args, pages, refs, backend_pids):
+def measure_rows(server, users, args, pages, refs, backend_pids):
     """Every row against its floor, then the anonymous floor's own row (from its loads as a floor)."""
     if backend_pids and not backend_pids():
         log("   WARNING: no PostgreSQL backend serving gunicorn found on this machine: its CPU is not counted")
-    session = Session(server.port, cookies, args, CpuMeter(server.master_pid, backend_pids))
+    session = Session(users, args, CpuMeter(server.master_pid, backend_pids))
     measured = []
     for page in pages:
         row = measure(session, page, resolve_path(floor_of(page), refs))
@@ -76,7 +76,7 @@ def measure_rows(server, cookies, args, pages, refs, backend_pids):
             f"ratio {row['ratio']:.3f}; {row['rps']:.1f} req/s, {row['queries']} queries, "
             f"client {row['client_cpu_ms']:.2f} ms/req"
         )
-    floor = floor_row(session, FLOOR) or count_only(server.port, FLOOR, {})
+    floor = floor_row(session, FLOOR) or count_only(users, FLOOR)
     return {"name": FLOOR["name"], **floor}, measured
 
 
@@ -98,13 +98,13 @@ def run_scale(scale, workdir, args, pages, databases, counts_only=False):
         databases.backend_pids(scale) as backend_pids,
     ):
         log(f"   gunicorn --workers {args.workers} on 127.0.0.1:{server.port}")
-        cookies = login(server.port)
-        pages = [open_search(server.port, cookies, page) for page in pages]
+        users = Users(server.port)
+        pages = [open_search(server.port, users.cookies_for(page), page) for page in pages]
         if counts_only:
-            floor = count_only(server.port, FLOOR, {})
-            measured = [count_only(server.port, page, {} if page.get("anonymous") else cookies) for page in pages]
+            floor = count_only(users, FLOOR)
+            measured = [count_only(users, page) for page in pages]
         else:
-            floor, measured = measure_rows(server, cookies, args, pages, refs, backend_pids)
+            floor, measured = measure_rows(server, users, args, pages, refs, backend_pids)
     for row in measured:
         row["plans"] = plans.get(row["name"], [])
     return {

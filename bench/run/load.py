@@ -3,6 +3,7 @@ against its floor in interleaved rounds."""
 
 import re
 import resource
+import secrets
 import threading
 import time
 from http.cookies import SimpleCookie
@@ -45,9 +46,9 @@ def csrf_token(body):
     return match.group(1).decode()
 
 
-def login(port):
-    """Log in as the bench administrator like a browser: read the CSRF token, post the form; returns the
-    session's cookies."""
+def login(port, phone=BENCH_ADMIN_PHONE):
+    """Log in as ``phone`` (the bench administrator by default) like a browser: read the CSRF token, post the
+    form; returns the session's cookies."""
     jar = {}
     host = f"{HOST}:{port}"
 
@@ -60,19 +61,75 @@ def login(port):
         response = send(conn, get_request(port, "/login"))
         if response.status != 200:
             raise BenchError(f"GET /login answered {response.status}")
-        form = urlencode(
-            {"phone": BENCH_ADMIN_PHONE, "password": BENCH_PASSWORD, "csrf_token": csrf_token(response.body)}
-        )
+        form = urlencode({"phone": phone, "password": BENCH_PASSWORD, "csrf_token": csrf_token(response.body)})
         headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", cookie_header(jar))]
         response = send(conn, build_request("POST", "/login", host, headers, form))
         location = response.header("location", "")
         if response.status != 302 or urlsplit(location).path.startswith("/login"):
-            raise BenchError(f"login as {BENCH_ADMIN_PHONE} failed: {response.status} {location!r}")
-        # An administrator page answers 200 only when the session holds.
-        response = send(conn, get_request(port, "/admin/", jar))
+            raise BenchError(f"login as {phone} failed: {response.status} {location!r}")
+        # The page the login leads to (an administrator page for the administrator) answers 200 only when the
+        # session holds.
+        check = "/admin/" if phone == BENCH_ADMIN_PHONE else urlsplit(location).path
+        response = send(conn, get_request(port, check, jar))
         if response.status != 200:
-            raise BenchError(f"after login, GET /admin/ answered {response.status}")
+            raise BenchError(f"after the login as {phone}, GET {check} answered {response.status}")
     return dict(jar)
+
+
+# --- forms posted (rows with "form") ---------------------------------------------------------
+
+# Where the submission key goes in a posted form's bytes: as long as the keys app.core.submissions makes
+# (secrets.token_urlsafe(24)), so that each request gets a fresh one without a new Content-Length.
+KEY_PLACEHOLDER = b"K" * 32
+
+
+def multipart(fields, files, boundary):
+    """A multipart/form-data body: ``fields`` {name: value}, ``files`` [(name, filename, content type, bytes)]."""
+    parts = []
+    for name, value in fields.items():
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        parts.append(head.encode() + (value if isinstance(value, bytes) else str(value).encode()) + b"\r\n")
+    for name, filename, content_type, data in files:
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        )
+        parts.append(head.encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts)
+
+
+def form_requests(port, row, jar):
+    """For a row that posts a form (``row["form_data"]``: (fields, files), made by the row's "form" from the
+    generator's refs): the form's page is opened once with the session's cookies (``jar``, updated) for its
+    CSRF token, as a browser does; returns a function that makes the bytes of one POST, each with a new
+    ``submission_key`` (a new report every time, never the retry of one already saved)."""
+    with Connection(HOST, port, REQUEST_TIMEOUT) as conn:
+        response = conn.request(get_request(port, row["path"], jar))
+        update_cookies(jar, response.header_all("set-cookie"))
+    if response.status != 200:
+        raise BenchError(f"GET {row['path']} (the form to post) answered {response.status}")
+    fields, files = row["form_data"]
+    boundary = secrets.token_hex(16)
+    body = multipart(
+        {**fields, "csrf_token": csrf_token(response.body), "submission_key": KEY_PLACEHOLDER}, files, boundary
+    )
+    headers = [
+        ("Content-Type", f"multipart/form-data; boundary={boundary}"),
+        ("Cookie", cookie_header(jar)),
+        *row.get("headers", {}).items(),
+    ]
+    template = build_request("POST", row["path"], f"{HOST}:{port}", headers, body)
+    return lambda: template.replace(KEY_PLACEHOLDER, secrets.token_urlsafe(24).encode(), 1)
+
+
+def request_maker(port, row, cookies):
+    """A function that returns the bytes of the row's next request: always the same GET, or a new POST of its
+    form (``form_requests``)."""
+    if row.get("form_data"):
+        return form_requests(port, row, cookies)
+    raw = get_request(port, row["path"], cookies)
+    return lambda: raw
 
 
 def open_search(port, jar, row):
@@ -111,40 +168,45 @@ def client_cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def run_client(port, raw, path, per_thread, seconds, barrier, errors):
-    """One client of the closed loop: sends ``raw`` again as soon as the answer is in, until ``seconds`` have
-    passed, ``per_thread`` requests were sent or another client failed. Returns (latencies, X-Query-Counts)."""
+def run_client(port, make, path, per_thread, seconds, barrier, errors):
+    """One client of the closed loop: sends the request ``make()`` returns again as soon as the answer is in,
+    until ``seconds`` have passed, ``per_thread`` requests were sent or another client failed. Returns
+    (latencies, X-Query-Counts)."""
     latencies, queries = [], set()
     with Connection(HOST, port, REQUEST_TIMEOUT) as conn:  # closed however the loop ends
         barrier.wait(timeout=30)
         deadline = time.perf_counter() + seconds
         while len(latencies) < per_thread and time.perf_counter() < deadline and not errors:
+            raw = make()
             t0 = time.perf_counter()
             response = conn.request(raw)
             latencies.append(time.perf_counter() - t0)
             if response.status != 200:
                 snippet = response.body[:200].decode(errors="replace")
-                raise BenchError(f"GET {path} answered {response.status} {response.header('location', '')} {snippet!r}")
+                method = raw[: raw.index(b" ")].decode()
+                raise BenchError(
+                    f"{method} {path} answered {response.status} {response.header('location', '')} {snippet!r}"
+                )
             queries.add(response.header("x-query-count"))
     return latencies, queries
 
 
-def load(port, path, cookies, threads, seconds, max_requests, meter=None):
-    """Closed loop: ``threads`` clients send GET ``path`` one after the other until ``seconds`` have passed
-    or ``max_requests`` have been sent in all. Every answer must be 200. With ``meter`` (a CpuMeter), the
-    server's CPU is read just before the clients start and once they have all finished.
+def load(port, path, make, threads, seconds, max_requests, meter=None):
+    """Closed loop: ``threads`` clients send the requests ``make()`` returns (GET ``path``, or a form posted to
+    it) one after the other until ``seconds`` have passed or ``max_requests`` have been sent in all. Every
+    answer must be 200. With ``meter`` (a CpuMeter), the server's CPU is read just before the clients start and
+    once they have all finished.
 
     Returns {"requests", "seconds", "latencies", "queries" (set of X-Query-Count seen), "cpu_ticks"
     ({"app", "db"}), "client_cpu_s"}.
     """
-    raw = get_request(port, path, cookies)
     per_thread = max(1, max_requests // threads)
     barrier = threading.Barrier(threads + 1)
     results, errors = [None] * threads, []
 
     def worker(index):
         try:
-            latencies, queries = run_client(port, raw, path, per_thread, seconds, barrier, errors)
+            latencies, queries = run_client(port, make, path, per_thread, seconds, barrier, errors)
             results[index] = (latencies, queries, time.perf_counter())
         except Exception as error:  # noqa: BLE001 - the main thread fails the run with it
             errors.append(error)
@@ -191,23 +253,24 @@ def query_counts(seen, path):
 
 
 class Session:
-    """What measuring needs: the port, the bench administrator's cookies, the options, the CPU meter, and
-    the loads of every floor so far (for the floor rows of the report)."""
+    """What measuring needs: the port, the sessions (``Users``), the options, the CPU meter, and the loads of
+    every floor so far (for the floor rows of the report)."""
 
-    def __init__(self, port, cookies, args, meter):
-        self.port = port
-        self.cookies = cookies
+    def __init__(self, users, args, meter):
+        self.port = users.port
+        self.users = users
         self.args = args
         self.meter = meter
         self.floor_loads = {}  # floor name -> its loads (as the floor of a row)
-
-    def cookies_for(self, row):
-        return {} if row.get("anonymous") else self.cookies
+        self.makers = {}  # row name -> the function making its requests
 
     def load(self, row, seconds, cap=None):
         args = self.args
         cap = cap or args.max_requests
-        return load(self.port, row["path"], self.cookies_for(row), args.threads, seconds, cap, self.meter)
+        # by name: two rows may share a path (the floors) and differ in who requests it
+        if row["name"] not in self.makers:
+            self.makers[row["name"]] = request_maker(self.port, row, self.users.cookies_for(row))
+        return load(self.port, row["path"], self.makers[row["name"]], args.threads, seconds, cap, self.meter)
 
     def warm_up(self, row):
         if self.args.warmup > 0:
@@ -264,13 +327,34 @@ def floor_row(session, floor):
     return row_figures(floor, loads) if loads else None
 
 
-def count_only(port, row, cookies):
+class Users:
+    """The sessions rows are requested with on the server at ``port``: none (anonymous rows), the session of a
+    row's user ("login", a phone number; logged in at the first row that needs it), or the bench administrator's
+    (logged in at once)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.admin = login(port)
+        self.sessions = {}
+
+    def cookies_for(self, row):
+        if row.get("anonymous"):
+            return {}
+        if not row.get("login"):
+            return self.admin
+        if row["login"] not in self.sessions:
+            self.sessions[row["login"]] = login(self.port, row["login"])
+        return self.sessions[row["login"]]
+
+
+def count_only(users, row):
     """The SQL statements of a page, from a few sequential requests (no throughput)."""
     seen = set()
-    raw = get_request(port, row["path"], cookies)
+    port = users.port
+    make = request_maker(port, row, users.cookies_for(row))
     with Connection(HOST, port, REQUEST_TIMEOUT) as conn:
         for _ in range(3):
-            response = conn.request(raw)
+            response = conn.request(make())
             if response.status != 200:
                 raise BenchError(f"GET {row['path']} answered {response.status}")
             seen.add(response.header("x-query-count"))

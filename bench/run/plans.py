@@ -23,6 +23,7 @@ The same functions serve a test of ``make test``, on a database of any size::
     assert not [entry for entry in explained if entry.get("no_index")]  # PostgreSQL
 """
 
+import io
 import json
 import re
 import secrets
@@ -147,9 +148,10 @@ def log_in(client, phone=BENCH_ADMIN_PHONE, password=BENCH_PASSWORD):
         raise BenchError(f"in-process login as {phone} failed: {response.status_code}")
 
 
-def capture_statements(app, client, path):
+def capture_statements(app, client, path, form=None):
     """The statements (SQL in the driver's parameter style, parameters) the database ran for GET ``path``
-    with the test ``client``, in order; only the first parameter set of an executemany."""
+    with the test ``client`` (or for POST of ``form``, a row's form_data with its "headers": see
+    ``post_form``), in order; only the first parameter set of an executemany."""
     from app.extensions import db
 
     with app.app_context():
@@ -163,12 +165,30 @@ def capture_statements(app, client, path):
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        response = client.get(path)
+        response = post_form(client, path, *form) if form else client.get(path)
     finally:
         event.remove(engine, "before_cursor_execute", record)
     if response.status_code != 200:
-        raise BenchError(f"GET {path} (in-process) answered {response.status_code}")
+        raise BenchError(f"{'POST' if form else 'GET'} {path} (in-process) answered {response.status_code}")
     return recorded
+
+
+def form_for(client, page):
+    """What ``post_form`` sends for a row with a form: its fields with the CSRF token of its page (fetched
+    now, before the statements are recorded), its files, its headers."""
+    response = client.get(page["path"])
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    if response.status_code != 200 or not match:
+        raise BenchError(f"GET {page['path']} (in-process) answered {response.status_code}, with no csrf_token")
+    fields, files = page["form_data"]
+    return {**fields, "csrf_token": match.group(1)}, files, page.get("headers", {})
+
+
+def post_form(client, path, fields, files, headers):
+    data = {**fields, "submission_key": secrets.token_urlsafe(24)}
+    for name, filename, content_type, content in files:
+        data.setdefault(name, []).append((io.BytesIO(content), filename, content_type))
+    return client.post(path, data=data, headers=headers, content_type="multipart/form-data")
 
 
 # --- explaining them -------------------------------------------------------------------------
@@ -263,18 +283,30 @@ def plan_problems(explained):
 
 def explain_pages(database_url, pages, growing=GROWING_TABLES):
     """{row name: explained statements} of every row of ``pages`` (paths resolved), fetched in-process as the
-    bench administrator (the anonymous floor without logging in)."""
+    bench administrator, or the row's user (the anonymous floor without logging in); a row with a form posts it
+    once (a new record in the bench database, like each of its requests over HTTP)."""
     from app.extensions import db
 
     results = {}
     with make_app(database_url) as app:
         anonymous, client = app.test_client(), app.test_client()
         log_in(client)
+        users = {}  # phone -> a test client logged in as that user (rows with a "user")
         with app.app_context(), db.engine.connect() as connection:
             rows = table_rows(connection, growing)
         for page in pages:
-            path = open_search_in_process(client, page) if page.get("search") else page["path"]
-            statements = capture_statements(app, anonymous if page.get("anonymous") else client, path)
+            if page.get("anonymous"):
+                requester = anonymous
+            elif page.get("login"):
+                if page["login"] not in users:
+                    users[page["login"]] = app.test_client()
+                    log_in(users[page["login"]], page["login"])
+                requester = users[page["login"]]
+            else:
+                requester = client
+            path = open_search_in_process(requester, page) if page.get("search") else page["path"]
+            form = form_for(requester, page) if page.get("form_data") else None
+            statements = capture_statements(app, requester, path, form)
             with app.app_context(), db.engine.connect() as connection:
                 explained = explain_all(connection, statements, growing)
             results[page["name"]] = set_aside_small_tables(explained, rows)

@@ -329,3 +329,33 @@ def test_a_volunteer_edits_their_own_profile(app, client, login_as, group):
     # a building of another community is not a choice
     response = client.post("/volunteers/me/profile", data={"name": "孙志愿者", "building_id": "999999"})
     assert response.status_code == 200 and "Not a valid choice" in page_text(response)
+
+
+def test_the_event_list_goes_page_by_page_with_the_places_left_and_has_the_past_on_its_own_tab(
+    app, client, login_as, group
+):
+    english(client)
+    per_page = app.config["VOLUNTEER_PAGE_SIZE"]
+    weekly = make_event(app, group, capacity=3, weeks=per_page + 2)  # one more page than fits
+    past = make_event(app, group, starts_in=-timedelta(days=3))
+    with app.app_context():
+        first = db.session.get(ServiceEvent, weekly[0])
+        for user_id in (group.users["volunteer"], *group.extra_volunteers):  # three: the event is full
+            ops.sign_up(db.session.get(User, user_id), first)
+        ops.cancel_sign_up(db.session.get(User, group.extra_volunteers[1]), first)  # one place free again
+        db.session.commit()
+    login_as("coordinator")
+    response = client.get("/volunteers/events")
+    html = response.get_data(as_text=True)
+    links = re.findall(r'href="/volunteers/events/(\d+)"', html)
+    # the coming events, soonest first, a page of them; the past one is not among them
+    assert [int(link) for link in links] == weekly[:per_page]
+    assert said("%(left)s of %(capacity)s places left", left=1, capacity=3) in page_text(response)
+    assert page_text(response).count(said("%(left)s of %(capacity)s places left", left=3, capacity=3)) == per_page - 1
+    next_page = re.search(r'href="([^"]*page=2[^"]*)"', html).group(1).replace("&amp;", "&")
+    rest = client.get(next_page).get_data(as_text=True)
+    assert [int(link) for link in re.findall(r'href="/volunteers/events/(\d+)"', rest)] == weekly[per_page:]
+    # the past tab: the past event and what became of it
+    response = client.get("/volunteers/events?when=past")
+    assert re.findall(r'href="/volunteers/events/(\d+)"', response.get_data(as_text=True)) == [str(past)]
+    assert said("Planned") in page_text(response)

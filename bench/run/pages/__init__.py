@@ -14,7 +14,14 @@ A row is a dict, opened as the bench administrator:
 - same_queries_as (optional): the name of another row that must run exactly as many SQL statements;
 - search (optional): {field: value} posted with the page's filter form once, after the login (as a browser
   does, with the CSRF token of the page); the row measures the list the search redirects to
-  (``?search=<token>``, app.core.searches).
+  (``?search=<token>``, app.core.searches);
+- user (optional): the row is requested as this user instead of the bench administrator: the name of the
+  generator's ref (``ctx.refs``) that holds their phone number (password ``BENCH_PASSWORD``);
+- form (optional): the row POSTs a form to its path instead of a GET: a function of the generator's refs
+  returning (fields {name: value}, files [(name, filename, content type, bytes)]). The form's page (its path)
+  is opened once for the CSRF token; every request then sends the form as multipart/form-data with a new
+  ``submission_key`` (app.core.submissions), so each one is saved anew; "headers" ({name: value}) go along.
+  The answer must be 200.
 
 A feature adds its rows with a module of its own (``bench/run/pages/work_orders.py`` with
 ``PAGES = [{"name": "work orders", "path": "/work-orders/", "floor": "floor logged in", "min_ratio": 0.5}]``)
@@ -77,9 +84,15 @@ def select_pages(wanted):
 
 
 def resolve_path(row, refs):
-    """``row`` with the "{name}" placeholders of its path replaced by the generator's ids."""
+    """``row`` with the "{name}" placeholders of its path replaced by the generator's ids, the phone number of
+    its "user" as "login", and the fields and files of its "form" as "form_data"."""
     try:
-        return dict(row, path=row["path"].format(**refs))
+        resolved = dict(row, path=row["path"].format(**refs))
+        if row.get("user"):
+            resolved["login"] = refs[row["user"]]
+        if row.get("form"):
+            resolved["form_data"] = row["form"](refs)
+        return resolved
     except (KeyError, IndexError) as error:
         raise BenchError(
             f"no id for the placeholder {error} of a page path (ctx.refs of bench.generate: {sorted(refs)})"
