@@ -82,18 +82,47 @@ def volunteer_of(user):
 
 
 def volunteer(volunteer_id):
+    """The volunteer with their user, building and community (one statement, built once)."""
     if not 0 < volunteer_id < 2**31:
         return None
-    return db.session.scalar(
+    return db.session.scalar(_volunteer_statement(), {"id": volunteer_id})
+
+
+@cache
+def _volunteer_statement():
+    return (
         select(Volunteer)
-        .where(Volunteer.id == volunteer_id)
-        .options(
-            joinedload(Volunteer.user),  # one each: read in the same statement
-            joinedload(Volunteer.building),
-            joinedload(Volunteer.org_unit),
-            selectinload(Volunteer.teams),
-            selectinload(Volunteer.skills),
-        )
+        .where(Volunteer.id == bindparam("id"))
+        .options(joinedload(Volunteer.user), joinedload(Volunteer.building), joinedload(Volunteer.org_unit))
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a volunteer's page lists besides the volunteer: the names of their teams and skills, their
+    confirmed hours and their latest service records (project, day, hours), read as plain rows."""
+
+    teams: list
+    skills: list
+    hours: Decimal
+    records: list
+
+
+def profile(volunteer, records=20):
+    params = {"ids": [volunteer.id]}
+    teams = [str(kind.title) for _id, kind in rows(_teams_of_statement(), params)]
+    skills = [name for _id, name in rows(_skills_of_statement(), params)]
+    found = rows(_records_statement(), {"volunteer_id": volunteer.id, "limit": records})
+    return Profile(teams, skills, confirmed_hours(volunteer), found)
+
+
+@cache
+def _records_statement():
+    return (
+        select(ServiceRecord.project, ServiceRecord.served_on, ServiceRecord.hours)
+        .where(ServiceRecord.volunteer_id == bindparam("volunteer_id"))
+        .order_by(ServiceRecord.served_on.desc(), ServiceRecord.id.desc())
+        .limit(bindparam("limit"))
     )
 
 
@@ -339,10 +368,14 @@ def records_of(volunteer, limit=50):
 def confirmed_hours(volunteer):
     if volunteer is None:
         return Decimal(0)
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(ServiceRecord.hours), 0)).where(ServiceRecord.volunteer_id == volunteer.id)
+    return Decimal(db.session.scalar(_hours_statement(), {"volunteer_id": volunteer.id}) or 0)
+
+
+@cache
+def _hours_statement():
+    return select(func.coalesce(func.sum(ServiceRecord.hours), 0)).where(
+        ServiceRecord.volunteer_id == bindparam("volunteer_id")
     )
-    return Decimal(total or 0)
 
 
 def corrections_waiting(user):

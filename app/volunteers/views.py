@@ -307,13 +307,12 @@ def load_volunteer(volunteer_id):
 @organisers
 def person(volunteer_id):
     volunteer = load_volunteer(volunteer_id)
-    hours = queries.confirmed_hours(volunteer)
+    profile = queries.profile(volunteer)
     return render_template(
         "volunteers/person.html",
         volunteer=volunteer,
-        hours=hours,
-        stars=ops.stars(hours)[0],
-        records=queries.records_of(volunteer, limit=20),
+        profile=profile,
+        stars=ops.stars(profile.hours)[0],
         reject_form=forms.ReasonForm(),
     )
 
