@@ -51,6 +51,10 @@ def test_coordinator_pages_fit_a_360_px_phone(app, scene, phone, output_dir):  #
         ("roster-visit", f"/volunteers/roster/{entry_id}/visit"),
         ("help-new", "/volunteers/help/new"),
         ("figures", "/volunteers/figures"),
+        ("events", "/volunteers/events"),
+        ("events-past", "/volunteers/events?when=past"),
+        ("people", "/volunteers/people"),
+        ("person", f"/volunteers/people/{volunteer_id}"),
         ("certificate-form", f"/volunteers/people/{volunteer_id}/certificate"),
     ):
         page.goto(path)
