@@ -167,3 +167,25 @@ def test_the_report_page_is_phone_first(app, client, login_as, world):
     assert 'type="radio"' in html and "big-choice" in html
     css = open(os.path.join(app.static_folder, "css", "linli.css"), encoding="utf-8").read()
     assert "/* grid work" in css and ".big-choice" in css
+
+
+def test_the_benchmarks_report_is_a_report_the_page_takes(app, client, login_as, world):
+    """bench/run/pages/grid.py posts this report with its photo over and over: it must be what the report
+    page's script sends, saved as an order whose photo is the phone's 1600×1200 picture without metadata."""
+    from bench.run.pages.grid import report_form
+
+    category = make_category(app, world)
+    fields, files = report_form({"grid_category": category, "grid_building": world.building})
+    login_as("grid_worker")
+    data = {
+        **{name: str(value) for name, value in fields.items()},
+        "photos": [(io.BytesIO(content), filename, kind) for _name, filename, kind, content in files],
+    }
+    response = client.post("/grid/report", data=data, headers={"X-Report-Sender": "page"})
+    assert response.status_code == 200 and response.json["url"].startswith("/grid/orders/")
+    with app.app_context():
+        order = db.session.scalar(select(WorkOrder))
+        assert order.description == fields["description"] and order.building_id == world.building
+        photo = db.session.scalar(select(OrderPhoto))
+        stored = Image.open(io.BytesIO(storage.open_bytes(f"grid/{photo.stored_name}")))
+        assert stored.size == (1600, 1200) and not stored.getexif()
