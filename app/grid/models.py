@@ -123,6 +123,7 @@ class WorkOrder(OrderSummary, db.Model):
         UniqueConstraint("year", "seq"),
         *(CheckConstraint(sql, name=name) for name, sql in ORDER_CHECKS.items()),
         Index("ix_grid_orders_status_due", "status", "due_at"),
+        Index("ix_grid_orders_status_id", "status", "id"),  # the dispatch queue, oldest first
         Index("ix_grid_orders_unit_status", "handling_unit_id", "status", "due_at"),
         Index("ix_grid_orders_grid_status", "grid_id", "status", "id"),
         Index("ix_grid_orders_reporter", "reporter_id", "id"),
