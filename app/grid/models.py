@@ -3,7 +3,7 @@ the closed loop live in operations.py; who may do what is asked here (can_<verb>
 
 from datetime import timedelta
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import permissions, records
@@ -123,7 +123,13 @@ class WorkOrder(OrderSummary, db.Model):
         UniqueConstraint("year", "seq"),
         *(CheckConstraint(sql, name=name) for name, sql in ORDER_CHECKS.items()),
         Index("ix_grid_orders_status_due", "status", "due_at"),
-        Index("ix_grid_orders_status_id", "status", "id"),  # the dispatch queue, oldest first
+        # the dispatch queue, oldest first (the migration b2d4f6a8c0e1 says why partial)
+        Index(
+            "ix_grid_orders_queue",
+            "id",
+            postgresql_where=text("status = 'reported'"),
+            sqlite_where=text("status = 'reported'"),
+        ),
         Index("ix_grid_orders_unit_status", "handling_unit_id", "status", "due_at"),
         Index("ix_grid_orders_grid_status", "grid_id", "status", "id"),
         Index("ix_grid_orders_reporter", "reporter_id", "id"),
