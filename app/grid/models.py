@@ -123,6 +123,14 @@ class WorkOrder(OrderSummary, db.Model):
         UniqueConstraint("year", "seq"),
         *(CheckConstraint(sql, name=name) for name, sql in ORDER_CHECKS.items()),
         Index("ix_grid_orders_status_due", "status", "due_at"),
+        # the overdue board, by deadline: only the orders with a unit (a few thousand of a million)
+        Index(
+            "ix_grid_orders_with_unit",
+            "due_at",
+            "id",
+            postgresql_where=text(f"status IN ({WITH_UNIT_SQL})"),
+            sqlite_where=text(f"status IN ({WITH_UNIT_SQL})"),
+        ),
         # the dispatch queue, oldest first (the migration b2d4f6a8c0e1 says why partial)
         Index(
             "ix_grid_orders_queue",
