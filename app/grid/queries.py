@@ -427,6 +427,11 @@ def grids_in_scope(user):
     ).all()
 
 
+def number_of(order_id):
+    """The number of the order ``order_id``, or None."""
+    return db.session.scalar(select(WorkOrder.number).where(WorkOrder.id == order_id))
+
+
 def order_by_number(number, community_id):
     """The order of ``community_id`` with this number (WG2026-000123, any case and spacing), or None."""
     number = (number or "").strip().upper()

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.core.actions import form_action
 from app.core.forms import choices
@@ -30,7 +29,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.grid import forms, queries, templating
 from app.grid import operations as ops
-from app.grid.models import Category, OrderPhoto, OrderSource, OrderStatus, ResponseLevel, WorkOrder
+from app.grid.models import Category, OrderPhoto, OrderSource, OrderStatus, ResponseLevel
 
 bp = Blueprint("grid", __name__)
 templating.register(bp)
@@ -221,7 +220,7 @@ def sent_by_script(done, sender):
     match = ORDER_PATH.search(done.location or "")
     if sender == "queue" and match:
         # said the same way whether this send saved it or an earlier one whose answer was lost on the way back
-        number = db.session.scalar(select(WorkOrder.number).where(WorkOrder.id == int(match.group(1))))
+        number = queries.number_of(int(match.group(1)))
         messages = [_("Reported as work order %(number)s.", number=number)] if number else messages
     return jsonify(url=done.location, messages=messages)
 

@@ -109,11 +109,9 @@ class Profile:
 
 
 def profile(volunteer, records=20):
-    params = {"ids": [volunteer.id]}
-    teams = [str(kind.title) for _id, kind in rows(_teams_of_statement(), params)]
-    skills = [name for _id, name in rows(_skills_of_statement(), params)]
+    teams, skills = teams_and_skills([volunteer.id])
     found = rows(_records_statement(), {"volunteer_id": volunteer.id, "limit": records})
-    return Profile(teams, skills, confirmed_hours(volunteer), found)
+    return Profile(teams.get(volunteer.id, []), skills.get(volunteer.id, []), confirmed_hours(volunteer), found)
 
 
 @cache
@@ -155,15 +153,7 @@ def volunteer_list(user, status=None, team=None, skill=None, availability=None, 
         params["availability"] = Availability(availability).bit
     params.update(prefix_binds("scope", user.org_unit.path), limit=per_page + 1, offset=(page - 1) * per_page)
     found = rows(_volunteer_list_statement(db.engine.dialect.name, used), params)
-    ids = [row.id for row in found[:per_page]]
-    teams, skills, titles = {}, {}, {}  # each title translated once
-    if ids:
-        for volunteer_id, kind in rows(_teams_of_statement(), {"ids": ids}):
-            if kind not in titles:
-                titles[kind] = str(kind.title)
-            teams.setdefault(volunteer_id, []).append(titles[kind])
-        for volunteer_id, name in rows(_skills_of_statement(), {"ids": ids}):
-            skills.setdefault(volunteer_id, []).append(name)
+    teams, skills = teams_and_skills([row.id for row in found[:per_page]])
     items = [
         VolunteerRow(*row, teams=tuple(teams.get(row.id, ())), skills=tuple(skills.get(row.id, ())))
         for row in found[:per_page]
@@ -191,6 +181,20 @@ def _volunteer_list_statement(dialect, used):
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
+
+
+def teams_and_skills(ids):
+    """({volunteer id: [team titles]}, {volunteer id: [skill names]}) of the volunteers ``ids``: two statements
+    (none without ids), each title translated once."""
+    teams, skills, titles = {}, {}, {}
+    if ids:
+        for volunteer_id, kind in rows(_teams_of_statement(), {"ids": ids}):
+            if kind not in titles:
+                titles[kind] = str(kind.title)
+            teams.setdefault(volunteer_id, []).append(titles[kind])
+        for volunteer_id, name in rows(_skills_of_statement(), {"ids": ids}):
+            skills.setdefault(volunteer_id, []).append(name)
+    return teams, skills
 
 
 @cache
