@@ -251,6 +251,8 @@ FORM_PAGES = {
 FORM_QUERIES = {
     "volunteers.check_in": lambda args, scene: {"code": checkin_code(args["event_id"])},
     "volunteers.token_login": lambda args, scene: {"token": scene.login_token},
+    # the poster's link: the sign-up's steps (choosing the community is a GET form that leads to this link)
+    "volunteers.join": lambda args, scene: {"community": scene.community_a},
 }
 
 # Who looks for the fields of a form (the examples post mostly as those who see it, sometimes as others).

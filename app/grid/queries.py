@@ -22,8 +22,8 @@ from app.core.roles import Role
 from app.core.types import utcnow
 from app.extensions import db
 from app.grid.models import (
-    ENDED,
     HANDLING,
+    OPEN_SQL,
     OPEN_STATUSES,
     WITH_UNIT,
     WITH_UNIT_SQL,
@@ -140,6 +140,8 @@ LIST_COLUMNS = (
 # The statuses of the orders with a unit written out, as the partial index ix_grid_orders_with_unit says them:
 # SQLite uses a partial index only for a query that names its condition's values, not bound parameters.
 _WITH_UNIT_LITERAL = text(f"grid_orders.status IN ({WITH_UNIT_SQL})")
+# and the open statuses, as the partial index ix_grid_orders_open_by_grid says them
+_OPEN_LITERAL = text(f"grid_orders.status IN ({OPEN_SQL})")
 
 
 def _in_scope(column):
@@ -179,9 +181,10 @@ LISTS = {
             _l("Open orders of my grid"),
             Role.grid_worker,
             _l("No open orders in your grid."),
-            lambda: _in_scope(WorkOrder.grid_id) & WorkOrder.status.not_in(ENDED),
+            # read newest first through the partial index of the open orders by (grid, id): for a worker of one
+            # grid (list_page names it) the page is the index's last rows of that grid
+            lambda: _in_scope(WorkOrder.grid_id) & _OPEN_LITERAL,
             lambda: (WorkOrder.id.desc(),),
-            lambda: [_in_scope(WorkOrder.grid_id) & (WorkOrder.status == status) for status in OPEN_STATUSES],
         ),
         OrderList(
             "to_sign",
@@ -289,6 +292,9 @@ def list_page(user, name, page, per_page, now=None, filters=None):
     statement; ``filters`` narrows it (LIST_FILTERS: name -> id)."""
     now = now or utcnow()
     filters = {key: value for key, value in (filters or {}).items() if key in LIST_FILTERS and value}
+    if name == "grid" and user.org_unit.kind == "grid":
+        # the worker's grid is their whole scope: said as an equality, the list is one range of its index
+        filters.setdefault("grid", user.org_unit_id)
     params = {
         **filters,
         "user_id": user.id,

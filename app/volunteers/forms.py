@@ -29,9 +29,13 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class CommunityStep(LinliForm):
-    community_id = SelectField(
-        _l("Your community"), coerce=int, validators=[DataRequired(_l("Choose your community."))]
-    )
+    """The first screen of a visitor who came without the poster's link: a GET form whose answer is the poster's
+    own link (``?community=<id>``), so that looking at it writes nothing, not even a session."""
+
+    class Meta:
+        csrf = False
+
+    community = SelectField(_l("Your community"), coerce=int, validators=[DataRequired(_l("Choose your community."))])
 
 
 class NameStep(LinliForm):

@@ -117,7 +117,7 @@ def join():
             save_state(state)
     community = queries.community_by_id(state.get("community")) if state else None
     if community is None:
-        return choose_community(state)
+        return choose_community()
     step_index = state.get("step", 0) if isinstance(state.get("step"), int) else 0
     step_index = min(max(step_index, 0), len(STEPS) - 1)
     step = STEPS[step_index]
@@ -155,12 +155,15 @@ def join():
     )
 
 
-def choose_community(state):
-    form = forms.CommunityStep()
-    form.community_id.choices = choices([(c.id, c.name) for c in queries.communities()])
-    if form.validate_on_submit() and queries.community_by_id(form.community_id.data):
-        save_state({"community": form.community_id.data, "step": 0, "data": {}})
-        return redirect(url_for(".join"))
+def choose_community():
+    """The communities to choose from, as a GET form that leads to the poster's link of the one chosen (a
+    community that is not one, or no longer, is refused here with the list again)."""
+    if request.method == "POST":
+        return redirect(url_for(".join"))  # a step of a sign-up the session no longer holds: start again
+    form = forms.CommunityStep(request.args)
+    form.community.choices = choices([(c.id, c.name) for c in queries.communities()])
+    if "community" in request.args:
+        form.validate()
     return render_template("volunteers/join_community.html", form=form)
 
 

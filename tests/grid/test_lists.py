@@ -8,12 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.core.models import User
+from app.core.models import OrgUnit, User
+from app.core.roles import Role
 from app.core.types import utcnow
 from app.extensions import db
 from app.grid import queries
+from app.grid.enums import ENDED
 from app.grid.models import WorkOrder
-from tests.conftest import page_text
+from tests.conftest import make_user, page_text
 from tests.grid.factories import STAGES, make_category, make_order
 
 
@@ -68,6 +70,38 @@ def test_a_list_read_part_by_part_holds_exactly_its_orders_in_order_page_after_p
             if not page.has_next:
                 break
         assert seen == expected
+
+
+def test_a_grid_workers_list_is_every_open_order_of_their_grid_or_area_newest_first_page_after_page(
+    app, world, many_orders, password_hash
+):
+    """Read through the partial index of the open orders by grid: the worker of grid A1 sees its open orders
+    and no other grid's; a grid worker placed on the whole community sees both grids' open orders."""
+    with app.test_request_context():
+        orders = db.session.scalars(select(WorkOrder).order_by(WorkOrder.id)).all()
+        for order in orders[::3]:
+            order.grid_id = world.grid_a2
+        area_worker = make_user(
+            "13900000031", "钱网格", [Role.grid_worker], db.session.get(OrgUnit, world.community_a), password_hash
+        )
+        db.session.commit()
+        now = utcnow()
+
+        def expected(grids):
+            return sorted((o.id for o in orders if o.grid_id in grids and o.status not in ENDED), reverse=True)
+
+        for user, grids in (
+            (db.session.get(User, world.users["grid_worker"]), {world.grid_a1}),
+            (area_worker, {world.grid_a1, world.grid_a2}),
+        ):
+            seen = []
+            for page_number in range(1, 20):
+                page = queries.list_page(user, "grid", page_number, 4, now=now)
+                seen += [item.id for item in page.items]
+                if not page.has_next:
+                    break
+            assert seen == expected(grids) and len(seen) > 4
+            assert any(o.status in ENDED and o.grid_id in grids for o in orders)  # the ended ones were left out
 
 
 def test_filters_narrow_a_list_and_an_order_opens_by_its_number(app, client, login_as, world, many_orders):

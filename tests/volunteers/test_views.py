@@ -50,6 +50,38 @@ def start_join(client, world):
     return response
 
 
+def test_a_visitor_without_the_posters_link_chooses_the_community_by_the_posters_link(app, client, world):
+    """The first screen is a GET form whose answer is the poster's own link: looking at it or making a wrong
+    choice keeps no sign-up in the session, and a choice that is not a community is refused with the list again."""
+    response = client.get("/volunteers/join")
+    assert response.status_code == 200
+    form = re.search(r'<form method="get" action="/volunteers/join"[^>]*>(.*?)</form>', response.text, re.S)
+    assert form is not None and 'name="csrf_token"' not in form.group(1)
+    assert f'value="{world.community_a}"' in form.group(1) and "回龙社区" in form.group(1)
+    english(client)
+    for wrong, message in (
+        ("", "Choose your community."),
+        (str(world.grid_a1), "Not a valid choice."),
+        ("abc", "Not a valid choice."),
+        ("99999999999999999999", "Not a valid choice."),
+    ):
+        response = client.get("/volunteers/join", query_string={"community": wrong})
+        assert response.status_code == 200
+        text = page_text(response)
+        assert said("Please correct the field marked below.") in text and message in text, (wrong, text)
+        with client.session_transaction() as sess:
+            assert "volunteer_join" not in sess
+    response = client.get("/volunteers/join", query_string={"community": world.community_a})
+    assert said("Your name") in page_text(response)
+    with client.session_transaction() as sess:
+        assert sess["volunteer_join"] == {"community": world.community_a, "step": 0, "data": {}}
+    # a step sent after the sign-up was lost (another browser, an expired session) starts again, changing nothing
+    with client.session_transaction() as sess:
+        del sess["volunteer_join"]
+    response = client.post("/volunteers/join", data=STEP_1)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/volunteers/join")
+
+
 def test_a_resident_signs_up_in_five_steps_and_waits_for_approval(app, client, world):
     english(client)
     start_join(client, world)
