@@ -28,16 +28,6 @@ class MultiCheckboxField(SelectMultipleField):
 # --- the public sign-up, one thing per screen -------------------------------------------------------
 
 
-class CommunityStep(LinliForm):
-    """The first screen of a visitor who came without the poster's link: a GET form whose answer is the poster's
-    own link (``?community=<id>``), so that looking at it writes nothing, not even a session."""
-
-    class Meta:
-        csrf = False
-
-    community = SelectField(_l("Your community"), coerce=int, validators=[DataRequired(_l("Choose your community."))])
-
-
 class NameStep(LinliForm):
     name = StringField(
         _l("Your name"),

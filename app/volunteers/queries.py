@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.models import Building, OrgUnit, User, UserRole
 from app.core.pagination import Page, page_number
-from app.core.queries import prefix_binds, prefix_match_bound, rows, scope_query
+from app.core.queries import prefix_binds, prefix_match_bound, rows, rows_alone, scope_query
 from app.core.roles import Role
 from app.core.types import utcnow
 from app.extensions import db
@@ -35,8 +35,9 @@ from app.volunteers.operations import DEFAULT_SKILLS
 
 
 def communities():
-    """(id, name) of every community and village, for the sign-up's first screen: plain rows, no objects."""
-    return rows(_communities_statement())
+    """(id, name) of every community and village, for the sign-up's first screen (a public page that reads
+    only this): plain rows, outside any transaction."""
+    return rows_alone(_communities_statement())
 
 
 @cache

@@ -156,15 +156,13 @@ def join():
 
 
 def choose_community():
-    """The communities to choose from, as a GET form that leads to the poster's link of the one chosen (a
-    community that is not one, or no longer, is refused here with the list again)."""
+    """The communities to choose from: a GET form whose answer is the poster's own link (?community=<id>), so
+    that looking at it writes nothing; a choice that is not a community (or no longer one) is refused here with
+    the list again. Read outside any transaction: the page is public and cheap, one statement."""
     if request.method == "POST":
         return redirect(url_for(".join"))  # a step of a sign-up the session no longer holds: start again
-    form = forms.CommunityStep(request.args)
-    form.community.choices = choices([(c.id, c.name) for c in queries.communities()])
-    if "community" in request.args:
-        form.validate()
-    return render_template("volunteers/join_community.html", form=form)
+    error = _("Choose your community.") if "community" in request.args else None
+    return render_template("volunteers/join_community.html", communities=queries.communities(), error=error)
 
 
 def take_step(state, step, form, community):
