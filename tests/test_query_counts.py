@@ -489,3 +489,10 @@ def test_volunteer_pages_statements_do_not_grow_with_volunteers_events_and_recor
     assert page_text(client.get(urls[0])).count("队员") >= 10
     many = [statements_of(client, count_queries, url) for url in urls]
     assert few == many == [VOLUNTEER_LIST, VOLUNTEER_EVENT_LIST, VOLUNTEER_PAGE]
+
+
+def test_the_public_sign_up_reads_one_statement(app, world, count_queries):
+    """A visitor without a cookie: the first screen reads the communities, the poster's link its community (once:
+    the community found is kept for the rest of the request, not looked up again)."""
+    for url in ("/volunteers/join", f"/volunteers/join?community={world.community_a}"):
+        assert statements_of(app.test_client(), count_queries, url) == 1, url

@@ -103,19 +103,27 @@ def fill(form, data):
                     field.data = None
 
 
+def sign_up_in_progress():
+    """The sign-up in progress and its community: a poster's link (?community=<id>) starts one for its community
+    (or keeps the one already started there); else the one the session holds; (state, None) when none."""
+    state = join_state()
+    wanted = request.args.get("community", type=int)
+    community = queries.community_by_id(wanted) if request.method == "GET" and wanted else None
+    if community is not None:
+        if state is None or state.get("community") != wanted:
+            state = {"community": wanted, "step": 0, "data": {}}
+            save_state(state)
+        return state, community
+    return state, (queries.community_by_id(state.get("community")) if state else None)
+
+
 @bp.route("/join", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["VOLUNTEER_JOIN_LIMIT"], methods=["POST"])
 def join():
     """Sign up without an account, from the QR code poster: five short steps kept in the session."""
     if is_authenticated(current_user):
         return redirect(url_for(".me"))
-    state = join_state()
-    wanted = request.args.get("community", type=int)
-    if request.method == "GET" and wanted and queries.community_by_id(wanted) is not None:
-        if state is None or state.get("community") != wanted:
-            state = {"community": wanted, "step": 0, "data": {}}
-            save_state(state)
-    community = queries.community_by_id(state.get("community")) if state else None
+    state, community = sign_up_in_progress()
     if community is None:
         return choose_community()
     step_index = state.get("step", 0) if isinstance(state.get("step"), int) else 0

@@ -117,6 +117,7 @@ def volunteers(conn, scale, ctx):
     ctx.maps["volunteer_community"] = homes
     ctx.maps["community_skills"] = skill_ids
     ctx.refs["volunteer"] = approved[0]
+    ctx.refs["volunteer_community"] = homes[approved[0]]  # the community of the poster the sign-up row opens
 
 
 def service_events(conn, scale, ctx):

@@ -36,6 +36,14 @@ PAGES = [
         "min_ratio": 0.45,
         "max_queries": MAX_QUERIES_VOLUNTEER_PAGE,
     },
-    # the public sign-up from the poster's QR code (its first screen: choose the community)
+    # the public sign-up: its first screen without the poster's link (choose the community), then the poster's
+    # QR code link, which starts a sign-up at its first step (kept in a new session: the visitor has no cookie)
     {"name": "volunteer sign-up", "path": "/volunteers/join", "floor": "floor", "min_ratio": 0.6, "anonymous": True},
+    {
+        "name": "volunteer sign-up from the poster",
+        "path": "/volunteers/join?community={volunteer_community}",
+        "floor": "floor",
+        "min_ratio": 0.6,
+        "anonymous": True,
+    },
 ]
