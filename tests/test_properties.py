@@ -224,7 +224,7 @@ FORM_PAGES = {
     "grid.revoke_api_key": "grid.api_keys",  # a button on the list of keys
     "grid.register_call": "grid.register_call",
     "grid.merge": "grid.merge",
-    "volunteers.join": "volunteers.join",
+    "volunteers.join_step": "volunteers.join",
     "volunteers.profile": "volunteers.profile",
     "volunteers.approve": "volunteers.person",  # a button on the person's page
     "volunteers.reject": "volunteers.reject",
@@ -252,7 +252,7 @@ FORM_QUERIES = {
     "volunteers.check_in": lambda args, scene: {"code": checkin_code(args["event_id"])},
     "volunteers.token_login": lambda args, scene: {"token": scene.login_token},
     # the poster's link: the sign-up's steps (choosing the community is a GET form that leads to this link)
-    "volunteers.join": lambda args, scene: {"community": scene.community_a},
+    "volunteers.join_step": lambda args, scene: {"community": scene.community_a},
 }
 
 # Who looks for the fields of a form (the examples post mostly as those who see it, sometimes as others).

@@ -117,10 +117,21 @@ def sign_up_in_progress():
     return state, (queries.community_by_id(state.get("community")) if state else None)
 
 
-@bp.route("/join", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["VOLUNTEER_JOIN_LIMIT"], methods=["POST"])
+@bp.get("/join")
 def join():
-    """Sign up without an account, from the QR code poster: five short steps kept in the session."""
+    """Sign up without an account, from the QR code poster: five short steps kept in the session. Reading a
+    step is not rate-limited (nor charged the limiter's bookkeeping); sending one is (join_step)."""
+    return join_steps()
+
+
+@bp.post("/join")
+@limiter.limit(lambda: current_app.config["VOLUNTEER_JOIN_LIMIT"])
+def join_step():
+    """A step of the sign-up sent, limited per address (VOLUNTEER_JOIN_LIMIT)."""
+    return join_steps()
+
+
+def join_steps():
     if is_authenticated(current_user):
         return redirect(url_for(".me"))
     state, community = sign_up_in_progress()

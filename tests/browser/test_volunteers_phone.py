@@ -96,9 +96,15 @@ def test_the_help_group_on_a_phone(app, world, new_page, output_dir):
         db.session.commit()
         db.session.remove()
 
-    # --- a resident opens the poster's link and signs up -------------------------------------------
+    # --- a resident without the poster's link chooses the community: it leads to the poster's link ---
     phone = new_page(SMALL_PHONE)
-    phone.goto(f"/volunteers/join?community={world.community_a}")
+    phone.goto("/volunteers/join")
+    check_page(phone, output_dir, "00-join-choose-community")
+    phone.select_option("#community", str(world.community_a))
+    phone.locator("main button[type=submit]").click()
+    phone.wait_for_url(f"**/volunteers/join?community={world.community_a}")
+
+    # --- and signs up, as from the poster's link -------------------------------------------------------
     model = TypingModel(phone)
     check_page(phone, output_dir, "01-join-step1")
     model.type("#name", "周秀兰")

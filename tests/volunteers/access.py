@@ -130,7 +130,7 @@ def profile(world, stage):
 
 
 DATA = {
-    "volunteers.join": step_one,
+    "volunteers.join_step": step_one,
     "volunteers.approve": lambda w, s: {},
     "volunteers.reject": lambda w, s: {"reason": "不在本社区居住"},
     "volunteers.login_link": lambda w, s: {},
@@ -165,8 +165,9 @@ ROWS = {
     # a volunteer sees their own page; organisers (the outsider of B too) their group's hub
     "volunteers.index": page(roles=MEMBERS),
     # the public sign-up: a visitor answers step one (kept in the session only); a logged-in user is sent on
-    "volunteers.join": both_stages(
-        answers(ok=302, anonymous=200), DATA["volunteers.join"], ok=302, changes=False, anonymous=(302, False)
+    "volunteers.join": Row(get=answers(ok=302, anonymous=200)),
+    "volunteers.join_step": both_stages(
+        None, DATA["volunteers.join_step"], ok=302, changes=False, anonymous=(302, False)
     ),
     # the organisers' pages, each for their own area
     "volunteers.poster": page(roles=["admin", *ORGANISERS]),
