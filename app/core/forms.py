@@ -19,7 +19,11 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import support
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -40,6 +44,7 @@ from wtforms import (
 )
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalValidator
 
@@ -267,10 +272,24 @@ def harden(field):
 
 
 class InputMeta:
-    """The Meta of every form: fields are hardened as they are bound (subforms and FieldList entries too)."""
+    """The Meta of every form: fields are hardened as they are bound (subforms and FieldList entries too), and
+    WTForms' own messages ("Not a valid choice.") are in the page's language."""
 
     def bind_field(self, form, unbound_field, options):
         return harden(super().bind_field(form, unbound_field, options))
+
+    def get_translations(self, form):
+        # Flask-WTF's translations read WTForms' catalog from its file again in every request that translates a
+        # message (a list's filter form does, on every page view); it is read once per language here instead
+        if not current_app.config.get("WTF_I18N_ENABLED", True):
+            return super().get_translations(form)
+        return wtforms_translations(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def wtforms_translations(locale):
+    """WTForms' catalog of ``locale`` (its own messages), read once per process."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class LinliForm(FlaskForm):

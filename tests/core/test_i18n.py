@@ -101,3 +101,27 @@ def test_dates_are_formatted_in_each_request_language(app, client):
             )
             day, moment = text.split("|")
             assert day == expected_date and moment.startswith(expected_time), (language, text)
+
+
+def test_wtforms_own_messages_follow_the_page_language(app):
+    """A message of WTForms itself (a choice that is not one) is in the request's language, each language's
+    catalog read once and kept."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import SelectField
+
+    from app.core.forms import LinliForm, choices, wtforms_translations
+
+    class Choice(LinliForm):
+        class Meta:
+            csrf = False
+
+        pick = SelectField("pick", choices=choices([("a", "A")]))
+
+    seen = {}
+    for language in ("zh-CN", "en", "zh-CN"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            form = Choice(MultiDict({"pick": "b"}))
+            assert not form.validate()
+            seen.setdefault(language, set()).add(str(form.pick.errors[0]))
+    assert seen == {"zh-CN": {"不是有效的选择。"}, "en": {"Not a valid choice."}}
+    assert wtforms_translations.cache_info().hits >= 1
