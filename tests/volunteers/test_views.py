@@ -59,7 +59,7 @@ def test_a_visitor_without_the_posters_link_chooses_the_community_by_the_posters
     assert form is not None and 'name="csrf_token"' not in form.group(1)
     assert f'value="{world.community_a}"' in form.group(1) and "回龙社区" in form.group(1)
     # nothing is chosen for the visitor: the first option asks them to choose
-    assert re.search(r'<select id="community"[^>]*>\s*<option value="">请选择…</option>', form.group(1))
+    assert re.search(r'<select id="community"[^>]*>\s*<option value="">请选择……</option>', form.group(1))
     english(client)
     for wrong in ("", str(world.grid_a1), "abc", "-1", "99999999999999999999"):
         response = client.get("/volunteers/join", query_string={"community": wrong})
