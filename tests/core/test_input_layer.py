@@ -533,3 +533,58 @@ def test_the_audit_filter_takes_any_query_string(app, client, login_as, world):
         {"action": "a" * 1000},
     ):
         assert client.get("/admin/audit", query_string=args, follow_redirects=True).status_code == 200, args
+
+
+# --- rendering: the app's html_params writes what WTForms' writes ------------------------------------
+
+ATTRIBUTE_NAMES = st.sampled_from(["id", "name", "value", "class_", "for_", "data_role_x", "aria_describedby", "x"])
+ATTRIBUTE_VALUES = st.one_of(st.booleans(), st.integers(), st.text(max_size=30))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(ATTRIBUTE_NAMES, ATTRIBUTE_VALUES, max_size=6))
+@example({"value": '"><script>alert(1)</script>', "class_": "a&b", "required": True, "disabled": False})
+def test_the_apps_html_params_writes_what_wtforms_writes(attributes):
+    from markupsafe import Markup
+    from wtforms.widgets.core import html_params as wtforms_html_params
+
+    from app.core.forms import html_params
+
+    ours = html_params(**attributes)
+    assert isinstance(ours, Markup)
+    assert str(ours) == str(wtforms_html_params(**attributes))
+
+
+def test_every_field_renders_as_wtforms_renders_it(app):
+    """Each field of a LinliForm (its widget's attributes written by the app's html_params) renders the HTML its
+    class's own WTForms widget renders for it, option by option."""
+    from wtforms import BooleanField
+    from wtforms.widgets import CheckboxInput, ListWidget
+
+    from app.core.forms import LinliForm, choices
+
+    class Checkboxes(SelectMultipleField):
+        widget = ListWidget(prefix_label=False)
+        option_widget = CheckboxInput()
+
+    class Everything(LinliForm):
+        name = StringField("Name", render_kw={"autocomplete": "name"}, validators=[DataRequired(), Length(max=9)])
+        note = TextAreaField("Note")
+        sex = RadioField("Sex", choices=choices([("f", 'F"<'), ("m", "M")]))
+        kind = SelectField("Kind", choices=choices([("a", "A&"), ("b", "B")]))
+        teams = Checkboxes("Teams", choices=choices([("x", "X"), ("y", "Y")]))
+        ok = BooleanField("OK")
+        secret = PasswordField("Secret")
+
+    data = MultiDict([("name", 'Zhou "Xiu" <lan>'), ("sex", "f"), ("kind", "b"), ("teams", "y"), ("ok", "y")])
+    with app.test_request_context():
+        form = Everything(formdata=data, meta={"csrf": False})
+        for field in form:
+            original = type(field).widget
+            if hasattr(type(original), "html_params"):  # WTForms' hook: inputs and buttons (not select, textarea)
+                assert type(field.widget) is not type(original) and isinstance(field.widget, type(original))
+            assert str(field()) == str(original(field, **(field.render_kw or {}))), field.name
+            if hasattr(field, "option_widget"):
+                for option in field:
+                    assert str(option()) == str(type(field).option_widget(option)), field.name
+        assert 'value="Zhou &#34;Xiu&#34; &lt;lan&gt;"' in str(form.name())
