@@ -303,7 +303,7 @@ def harden(field):
     """Add the layer's filters and validators to a bound field (see the module's docstring), and render it
     with html_params above."""
     field.widget = fast_widget(field.widget)
-    if hasattr(field, "option_widget"):
+    if isinstance(field, SelectFieldBase):  # (hasattr would recurse into a FormField's __getattr__)
         field.option_widget = fast_widget(field.option_widget)
     if isinstance(field, CSRFTokenField):
         return field
