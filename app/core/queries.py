@@ -53,7 +53,7 @@ def rows_alone(statement, params=None):
     """``rows()`` for a page whose only read is this one statement and which writes nothing (a public page):
     run outside any transaction (autocommit), on a connection of its own. One statement is consistent by
     itself; on PostgreSQL this saves the BEGIN and the ROLLBACK, two of the page's four round trips to the
-    server (the sign-up's first screen: 0.35 ms of the server's CPU per request down to 0.13, bench/README.md).
+    server (the sign-up's first screen: 0.35 ms of the backend's CPU per request down to 0.13-0.15, bench/README.md).
     """
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         return connection.execute(statement, params or {}).all()
