@@ -83,7 +83,11 @@ class OrderSummary:
 
 # A status and the columns it needs, as CHECK constraints (the naming convention adds ck_grid_orders_).
 WITH_UNIT_SQL = ", ".join(f"'{s}'" for s in WITH_UNIT)
-OPEN_SQL = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+# The conditions of the partial indexes below, statuses written out: SQLite uses a partial index only for a
+# query that names its condition's values, not bound parameters (queries.py repeats them qualified).
+WITH_UNIT_WHERE = f"status IN ({WITH_UNIT_SQL})"
+OPEN_WHERE = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+QUEUE_WHERE = "status = 'reported'"
 ORDER_CHECKS = {
     "with_unit_has_deadlines": f"(status NOT IN ({WITH_UNIT_SQL}))"
     " OR (handling_unit_id IS NOT NULL AND sign_due_at IS NOT NULL AND due_at IS NOT NULL)",
@@ -116,6 +120,11 @@ FIGURES_REPORTED_COLUMNS = (
 FIGURES_REPLIED_COLUMNS = ("category_id", "handling_unit_id", "status", "due_at")
 
 
+def partial_index(name, where, *columns):
+    """An index of the orders ``where`` holds (SQL), on both databases."""
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
+
+
 class WorkOrder(OrderSummary, db.Model):
     """A work order (工单): a problem reported in a grid, followed from the report to its closing."""
 
@@ -125,28 +134,11 @@ class WorkOrder(OrderSummary, db.Model):
         *(CheckConstraint(sql, name=name) for name, sql in ORDER_CHECKS.items()),
         Index("ix_grid_orders_status_due", "status", "due_at"),
         # the overdue board, by deadline: only the orders with a unit (a few thousand of a million)
-        Index(
-            "ix_grid_orders_with_unit",
-            "due_at",
-            "id",
-            postgresql_where=text(f"status IN ({WITH_UNIT_SQL})"),
-            sqlite_where=text(f"status IN ({WITH_UNIT_SQL})"),
-        ),
+        partial_index("ix_grid_orders_with_unit", WITH_UNIT_WHERE, "due_at", "id"),
         # the dispatch queue, oldest first (the migration b2d4f6a8c0e1 says why partial)
-        Index(
-            "ix_grid_orders_queue",
-            "id",
-            postgresql_where=text("status = 'reported'"),
-            sqlite_where=text("status = 'reported'"),
-        ),
+        partial_index("ix_grid_orders_queue", QUEUE_WHERE, "id"),
         # a grid's open orders, newest first (a grid worker's list): the open orders are a few percent of all
-        Index(
-            "ix_grid_orders_open_by_grid",
-            "grid_id",
-            "id",
-            postgresql_where=text(f"status IN ({OPEN_SQL})"),
-            sqlite_where=text(f"status IN ({OPEN_SQL})"),
-        ),
+        partial_index("ix_grid_orders_open_by_grid", OPEN_WHERE, "grid_id", "id"),
         Index("ix_grid_orders_unit_status", "handling_unit_id", "status", "due_at"),
         Index("ix_grid_orders_grid_status", "grid_id", "status", "id"),
         Index("ix_grid_orders_reporter", "reporter_id", "id"),

@@ -23,10 +23,10 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.grid.models import (
     HANDLING,
-    OPEN_SQL,
     OPEN_STATUSES,
+    OPEN_WHERE,
     WITH_UNIT,
-    WITH_UNIT_SQL,
+    WITH_UNIT_WHERE,
     Category,
     OrderEvent,
     OrderStatus,
@@ -137,11 +137,10 @@ LIST_COLUMNS = (
 )
 
 
-# The statuses of the orders with a unit written out, as the partial index ix_grid_orders_with_unit says them:
-# SQLite uses a partial index only for a query that names its condition's values, not bound parameters.
-_WITH_UNIT_LITERAL = text(f"grid_orders.status IN ({WITH_UNIT_SQL})")
-# and the open statuses, as the partial index ix_grid_orders_open_by_grid says them
-_OPEN_LITERAL = text(f"grid_orders.status IN ({OPEN_SQL})")
+# The conditions of the partial indexes ix_grid_orders_with_unit and ix_grid_orders_open_by_grid, as they say
+# them (statuses written out: SQLite uses a partial index only for a query that names its condition's values).
+_WITH_UNIT_LITERAL = text(f"grid_orders.{WITH_UNIT_WHERE}")
+_OPEN_LITERAL = text(f"grid_orders.{OPEN_WHERE}")
 
 
 def _in_scope(column):
@@ -163,6 +162,9 @@ class OrderList:
     # in index order and merges them (UNION ALL), instead of sorting every matching order: the list's cost
     # stays the same however many orders match (thousands are overdue at 1,000,000 orders).
     parts: object = field(default=None, repr=False)
+    # (user) -> filters (LIST_FILTERS: name -> value) the list always has for ``user``, said as equalities so
+    # that the list reads one range of its index
+    narrow_for: object = field(default=None, repr=False)
 
 
 LISTS = {
@@ -185,6 +187,8 @@ LISTS = {
             # grid (list_page names it) the page is the index's last rows of that grid
             lambda: _in_scope(WorkOrder.grid_id) & _OPEN_LITERAL,
             lambda: (WorkOrder.id.desc(),),
+            # a worker of one grid: that grid is their whole scope
+            narrow_for=lambda user: {"grid": user.org_unit_id} if user.org_unit.kind == "grid" else {},
         ),
         OrderList(
             "to_sign",
@@ -292,9 +296,8 @@ def list_page(user, name, page, per_page, now=None, filters=None):
     statement; ``filters`` narrows it (LIST_FILTERS: name -> id)."""
     now = now or utcnow()
     filters = {key: value for key, value in (filters or {}).items() if key in LIST_FILTERS and value}
-    if name == "grid" and user.org_unit.kind == "grid":
-        # the worker's grid is their whole scope: said as an equality, the list is one range of its index
-        filters.setdefault("grid", user.org_unit_id)
+    if LISTS[name].narrow_for is not None:
+        filters = {**LISTS[name].narrow_for(user), **filters}
     params = {
         **filters,
         "user_id": user.id,
