@@ -50,6 +50,23 @@ def community_by_id(unit_id):
     return unit if unit is not None and unit.kind in ("community", "village") else None
 
 
+def sign_up_community(unit_id):
+    """(id, name, path) of the community or village ``unit_id``, or None: what the sign-up's steps show and
+    narrow by. A plain row read outside any transaction (the poster's link reads only this); the application
+    itself is made with the community's model (``community_by_id``)."""
+    if not (isinstance(unit_id, int) and 0 < unit_id < 2**31):
+        return None
+    found = rows_alone(_sign_up_community_statement(), {"unit_id": unit_id})
+    return found[0] if found else None
+
+
+@cache
+def _sign_up_community_statement():
+    return select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(
+        OrgUnit.id == bindparam("unit_id"), OrgUnit.kind.in_(["community", "village"])
+    )
+
+
 def buildings_of(community):
     return db.session.scalars(
         select(Building)

@@ -108,16 +108,17 @@ def sign_up_in_progress():
     (or keeps the one already started there); else the one the session holds; (state, None) when none."""
     state = join_state()
     wanted = request.args.get("community", type=int)
-    community = queries.community_by_id(wanted) if request.method == "GET" and wanted else None
+    community = queries.sign_up_community(wanted) if request.method == "GET" and wanted else None
     if community is not None:
         if state is None or state.get("community") != wanted:
             state = {"community": wanted, "step": 0, "data": {}}
             save_state(state)
         return state, community
-    return state, (queries.community_by_id(state.get("community")) if state else None)
+    return state, (queries.sign_up_community(state.get("community")) if state else None)
 
 
 @bp.get("/join")
+@limiter.exempt
 def join():
     """Sign up without an account, from the QR code poster: five short steps kept in the session. Reading a
     step is not rate-limited (nor charged the limiter's bookkeeping); sending one is (join_step)."""
@@ -215,7 +216,7 @@ def take_step(state, step, form, community):
             password=form.new_password.data,
             teams=[TeamKind(t) for t in data.get("teams") or ()],
         )
-        volunteer = ops.join(community, details)
+        volunteer = ops.join(queries.community_by_id(community.id), details)
         from app.auth.views import log_in
 
         log_in(volunteer.user, remember=True)  # a phone stays logged in (30 days) until logout

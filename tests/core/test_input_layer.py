@@ -575,8 +575,11 @@ def test_every_field_renders_as_wtforms_renders_it(app):
         teams = Checkboxes("Teams", choices=choices([("x", "X"), ("y", "Y")]))
         ok = BooleanField("OK")
         secret = PasswordField("Secret")
+        day = DateField("Day")  # its min and max flags (the layer's bounds) become attributes
 
-    data = MultiDict([("name", 'Zhou "Xiu" <lan>'), ("sex", "f"), ("kind", "b"), ("teams", "y"), ("ok", "y")])
+    data = MultiDict(
+        [("name", 'Zhou "Xiu" <lan>'), ("sex", "f"), ("kind", "b"), ("teams", "y"), ("ok", "y"), ("day", "2026-11-30")]
+    )
     with app.test_request_context():
         form = Everything(formdata=data, meta={"csrf": False})
         for field in form:
@@ -588,3 +591,4 @@ def test_every_field_renders_as_wtforms_renders_it(app):
                 for option in field:
                     assert str(option()) == str(type(field).option_widget(option)), field.name
         assert 'value="Zhou &#34;Xiu&#34; &lt;lan&gt;"' in str(form.name())
+        assert 'maxlength="9"' in str(form.name()) and 'min="' in str(form.day()) and " required" in str(form.name())
