@@ -153,6 +153,7 @@ class VolunteerRow:
     name: str
     teams: tuple = ()
     skills: tuple = ()
+    status_title: str = ""  # the status's title in the page's language (each status translated once a page)
 
 
 VOLUNTEER_FILTERS = ("status", "team", "skill", "availability")
@@ -172,8 +173,14 @@ def volunteer_list(user, status=None, team=None, skill=None, availability=None, 
     params.update(prefix_binds("scope", user.org_unit.path), limit=per_page + 1, offset=(page - 1) * per_page)
     found = rows(_volunteer_list_statement(db.engine.dialect.name, used), params)
     teams, skills = teams_and_skills([row.id for row in found[:per_page]])
+    titles = {status: str(status.title) for status in {row.status for row in found[:per_page]}}
     items = [
-        VolunteerRow(*row, teams=tuple(teams.get(row.id, ())), skills=tuple(skills.get(row.id, ())))
+        VolunteerRow(
+            *row,
+            teams=tuple(teams.get(row.id, ())),
+            skills=tuple(skills.get(row.id, ())),
+            status_title=titles[row.status],
+        )
         for row in found[:per_page]
     ]
     return Page(items, page, per_page, len(found) > per_page)

@@ -17,11 +17,12 @@ from app.core.permissions import is_authenticated, roles_required
 from app.core.roles import Role
 from app.core.types import local_today, utcnow
 from app.extensions import db, limiter
-from app.volunteers import forms, queries
+from app.volunteers import forms, queries, templating
 from app.volunteers import operations as ops
 from app.volunteers.models import EventStatus, ParticipationStatus, Sex, TeamKind
 
 bp = Blueprint("volunteers", __name__)
+templating.register(bp)
 
 members = roles_required(Role.volunteer, Role.coordinator, Role.admin)
 organisers = roles_required(Role.coordinator, Role.admin)
