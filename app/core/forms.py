@@ -291,6 +291,30 @@ def _input_call(widget, field, **kwargs):
     return Markup(f"<input {widget.html_params(name=field.name, **kwargs)}>")  # noqa: S704 (escaped by html_params)
 
 
+def choice_inputs(field):
+    """(id, input, label) of each option of a field of radios or checkboxes: the ``<input>`` its option widget
+    writes for it (id, name, type, value, checked, the validation attributes of the field's validators, the
+    field's render_kw), the same HTML as WTForms' ``option()``, without the field WTForms builds for every option
+    when the field is iterated (two thirds of the time of a list of big choices)."""
+    widget = field.option_widget
+    common = {clean_key(key): value for key, value in (field.render_kw or {}).items()}
+    flags = {}
+    for validator in (*field.validators, widget):
+        flags.update(getattr(validator, "field_flags", None) or {})
+    common.setdefault("type", widget.input_type)
+    for index, (value, label, selected, _render_kw) in enumerate(field.iter_choices()):
+        attrs = dict(common)
+        attrs.setdefault("id", f"{field.id}-{index}")
+        attrs.setdefault("value", str(value))
+        if selected:
+            attrs.setdefault("checked", True)
+        for key, flag in flags.items():
+            if key in widget.validation_attrs and key not in attrs:
+                attrs[key] = flag() if callable(flag) else flag
+        html = Markup(f"<input {html_params(name=field.name, **attrs)}>")  # noqa: S704 (escaped by html_params)
+        yield attrs["id"], html, label or value
+
+
 class _FastInput(Input):
     __call__ = _input_call
 

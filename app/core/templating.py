@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.core import permissions, registry
+from app.core.forms import choice_inputs
 from app.core.i18n import LANGUAGE_NAMES, current_language, html_lang
 from app.core.i18n import lazy_gettext as _l
 from app.core.pagination import filter_names, list_url, page_url
@@ -130,8 +131,8 @@ def render_field(field, class_="", hint=None):
         body = f'<label class="check" for="{escape(field.id)}">{field(**attrs)} {label}</label>'
     elif kind in _CHOICE_GROUPS:
         options = "\n".join(
-            f'<label class="check" for="{escape(option.id)}">{option()} {escape(option.label.text)}</label>'
-            for option in field
+            f'<label class="check" for="{escape(option_id)}">{html} {escape(text)}</label>'
+            for option_id, html, text in choice_inputs(field)
         )
         described_by = f' aria-describedby="{escape(describedby)}"' if describedby else ""
         body = (
@@ -160,9 +161,8 @@ def render_big_choices(field):
     fieldset with its legend, help text and errors (announced)."""
     errors = field.errors
     options = "\n".join(
-        f'<label class="big-choice" for="{escape(option.id)}">{option()} <span>{escape(option.label.text)}</span>'
-        "</label>"
-        for option in field
+        f'<label class="big-choice" for="{escape(option_id)}">{html} <span>{escape(text)}</span></label>'
+        for option_id, html, text in choice_inputs(field)
     )
     in_error = f' has-error" aria-describedby="{escape(field.id)}-error' if errors else ""
     help_ = f'\n<p class="help">{escape(field.description)}</p>' if field.description else ""

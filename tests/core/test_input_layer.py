@@ -561,7 +561,7 @@ def test_every_field_renders_as_wtforms_renders_it(app):
     from wtforms import BooleanField
     from wtforms.widgets import CheckboxInput, ListWidget
 
-    from app.core.forms import LinliForm, choices
+    from app.core.forms import LinliForm, choice_inputs, choices
 
     class Checkboxes(SelectMultipleField):
         widget = ListWidget(prefix_label=False)
@@ -570,7 +570,9 @@ def test_every_field_renders_as_wtforms_renders_it(app):
     class Everything(LinliForm):
         name = StringField("Name", render_kw={"autocomplete": "name"}, validators=[DataRequired(), Length(max=9)])
         note = TextAreaField("Note")
-        sex = RadioField("Sex", choices=choices([("f", 'F"<'), ("m", "M")]))
+        sex = RadioField(
+            "Sex", choices=choices([("f", 'F"<'), ("m", "M")]), validators=[DataRequired()], render_kw={"data-x": 1}
+        )
         kind = SelectField("Kind", choices=choices([("a", "A&"), ("b", "B")]))
         teams = Checkboxes("Teams", choices=choices([("x", "X"), ("y", "Y")]))
         ok = BooleanField("OK")
@@ -588,7 +590,11 @@ def test_every_field_renders_as_wtforms_renders_it(app):
                 assert type(field.widget) is not type(original) and isinstance(field.widget, type(original))
             assert str(field()) == str(original(field, **(field.render_kw or {}))), field.name
             if hasattr(field, "option_widget"):
+                extra = field.render_kw or {}
                 for option in field:
-                    assert str(option()) == str(type(field).option_widget(option)), field.name
+                    assert str(option()) == str(type(field).option_widget(option, **extra)), field.name
+            if field.type in ("RadioField", "Checkboxes"):  # the app's render_field writes options without them
+                written = [(option_id, str(html), str(text)) for option_id, html, text in choice_inputs(field)]
+                assert written == [(o.id, str(o()), str(o.label.text)) for o in field], field.name
         assert 'value="Zhou &#34;Xiu&#34; &lt;lan&gt;"' in str(form.name())
         assert 'maxlength="9"' in str(form.name()) and 'min="' in str(form.day()) and " required" in str(form.name())
