@@ -335,7 +335,6 @@ def person(volunteer_id):
         volunteer=volunteer,
         profile=profile,
         stars=ops.stars(profile.hours)[0],
-        reject_form=forms.ReasonForm(),
     )
 
 
