@@ -157,11 +157,18 @@ def render_field(field, class_="", hint=None):
         body = f'<label for="{escape(field.id)}">{label}{mark}</label>\n{field(**attrs)}'
     field_id = escape(field.id)
     help_ = f'\n<p class="help" id="{field_id}-help">{escape(hint or field.description)}</p>' if described else ""
-    error = f'\n<p class="error" id="{field_id}-error">{" ".join(map(escape, errors))}</p>' if errors else ""
     in_error = "has-error" if errors else ""
+    error = _error_paragraph(field)
     return Markup(  # noqa: S704 (every value is escaped above; the widgets escape their own)
         f'<div class="field {escape(class_)} {in_error} field-{kind.lower()}">\n{body}{help_}{error}\n</div>'
     )
+
+
+def _error_paragraph(field):
+    """The field's errors, announced by their id (``<id>-error``, which aria-describedby names); empty without."""
+    if not field.errors:
+        return ""
+    return f'\n<p class="error" id="{escape(field.id)}-error">{" ".join(map(escape, field.errors))}</p>'
 
 
 def render_big_choices(field):
@@ -174,11 +181,10 @@ def render_big_choices(field):
     )
     in_error = f' has-error" aria-describedby="{escape(field.id)}-error' if errors else ""
     help_ = f'\n<p class="help">{escape(field.description)}</p>' if field.description else ""
-    error = f'\n<p class="error" id="{escape(field.id)}-error">{" ".join(map(escape, errors))}</p>' if errors else ""
     return Markup(  # noqa: S704 (every value is escaped above; the widgets escape their own)
         f'<fieldset class="field big-choices{in_error}">\n'
         f"<legend>{escape(field.label.text)}{_REQUIRED_MARK if field.flags.required else ''}</legend>\n"
-        f'<div class="choices">\n{options}\n</div>{help_}{error}\n</fieldset>'
+        f'<div class="choices">\n{options}\n</div>{help_}{_error_paragraph(field)}\n</fieldset>'
     )
 
 
@@ -205,22 +211,18 @@ def date_filter(value, fmt="medium"):
 
 def datetime_filter(value, fmt="medium"):
     """A moment in the current language and time zone (naive values are UTC, as Flask-Babel takes them)."""
-    return datetime_formatter(fmt)(value)
+    return _moment(value, fmt, get_locale(), get_timezone()) if value else ""
 
 
 def datetime_formatter(fmt="medium"):
     """``datetime_filter`` with ``fmt``, the language and the time zone looked up once: for a list that writes a
     moment on every row."""
     locale, timezone = get_locale(), get_timezone()
+    return lambda value: _moment(value, fmt, locale, timezone) if value else ""
 
-    def formatted(value):
-        if not value:
-            return ""
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return _format_datetime(value, fmt, locale, timezone)
 
-    return formatted
+def _moment(value, fmt, locale, timezone):
+    return _format_datetime(value if value.tzinfo else value.replace(tzinfo=UTC), fmt, locale, timezone)
 
 
 def register(app):

@@ -71,6 +71,12 @@ class OrderSummary:
             return True
         return self.status == OrderStatus.dispatched and self.sign_due_at is not None and self.sign_due_at < now
 
+    def deadline_state(self, now, window):
+        """ "overdue", "soon" (due within ``window``) or None: a listed order's class and flag."""
+        if self.is_overdue(now):
+            return "overdue"
+        return "soon" if self.is_due_soon(now, window) else None
+
     def is_due_soon(self, now, window):
         """With a unit, not overdue, and due within ``window`` (a timedelta)."""
         return (

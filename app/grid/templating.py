@@ -15,19 +15,12 @@ def order_badge(order):
 
 def order_flag(order, now, window):
     """ "overdue" or "due soon" for an order a unit is handling; empty otherwise."""
-    state = deadline_state(order, now, window)
+    state = order.deadline_state(now, window)
     if state == "overdue":
         return Markup('<span class="flag flag-overdue">%s</span>') % _("overdue")
     if state == "soon":
         return Markup('<span class="flag flag-soon">%s</span>') % _("due soon")
     return Markup("")
-
-
-def deadline_state(order, now, window):
-    """ "overdue", "soon" (due within ``window``) or None: the row's class and its flag."""
-    if order.is_overdue(now):
-        return "overdue"
-    return "soon" if order.is_due_soon(now, window) else None
 
 
 def order_rows(items, now, window):
@@ -44,7 +37,7 @@ def order_rows(items, now, window):
     due, returned = _("due %(when)s"), _("Returned: %(reason)s")
     rows = []
     for order in items:
-        state = deadline_state(order, now, window)
+        state = order.deadline_state(now, window)
         extra = ""
         if order.supervision_count:
             notices = ngettext("%(num)d supervision notice", "%(num)d supervision notices", order.supervision_count)

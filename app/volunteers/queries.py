@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.core.models import Building, OrgUnit, User, UserRole
+from app.core.models import COMMUNITY_KINDS, Building, OrgUnit, User, UserRole
 from app.core.pagination import Page, page_number
 from app.core.queries import prefix_binds, prefix_match_bound, rows, rows_alone, scope_query
 from app.core.roles import Role
@@ -42,19 +42,24 @@ def communities():
 
 @cache
 def _communities_statement():
-    return select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind.in_(["community", "village"])).order_by(OrgUnit.id)
+    return select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind.in_(COMMUNITY_KINDS)).order_by(OrgUnit.id)
+
+
+def _is_unit_id(value):
+    """A value that can be an org unit's id (a sign-up's session or link may hold anything)."""
+    return isinstance(value, int) and 0 < value < 2**31
 
 
 def community_by_id(unit_id):
-    unit = db.session.get(OrgUnit, unit_id) if isinstance(unit_id, int) and 0 < unit_id < 2**31 else None
-    return unit if unit is not None and unit.kind in ("community", "village") else None
+    unit = db.session.get(OrgUnit, unit_id) if _is_unit_id(unit_id) else None
+    return unit if unit is not None and unit.kind in COMMUNITY_KINDS else None
 
 
 def sign_up_community(unit_id):
     """(id, name, path) of the community or village ``unit_id``, or None: what the sign-up's steps show and
     narrow by. A plain row read outside any transaction (the poster's link reads only this); the application
     itself is made with the community's model (``community_by_id``)."""
-    if not (isinstance(unit_id, int) and 0 < unit_id < 2**31):
+    if not _is_unit_id(unit_id):
         return None
     found = rows_alone(_sign_up_community_statement(), {"unit_id": unit_id})
     return found[0] if found else None
@@ -63,7 +68,7 @@ def sign_up_community(unit_id):
 @cache
 def _sign_up_community_statement():
     return select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(
-        OrgUnit.id == bindparam("unit_id"), OrgUnit.kind.in_(["community", "village"])
+        OrgUnit.id == bindparam("unit_id"), OrgUnit.kind.in_(COMMUNITY_KINDS)
     )
 
 

@@ -20,7 +20,7 @@ from app.core.actions import form_action
 from app.core.forms import LinliForm, PhoneField, choices
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
-from app.core.models import Building
+from app.core.models import COMMUNITY_KINDS, Building
 from app.core.operations import DomainError
 from app.core.permissions import has_role, roles_required
 from app.core.queries import scope_query
@@ -270,7 +270,7 @@ def roster_visit(entry_id):
     from app.volunteers import operations as ops
 
     entry = load_entry(entry_id)
-    if not organises(current_user, entry.org_unit) or entry.org_unit.kind not in ("community", "village"):
+    if not organises(current_user, entry.org_unit) or entry.org_unit.kind not in COMMUNITY_KINDS:
         abort(403)
     community = entry.org_unit
     form = event_form(community)
